@@ -1,0 +1,136 @@
+"""The `redfix` command line: parse arguments, dispatch, map outcomes to exit codes.
+
+Exit codes: 0 fixed and validated, 1 no validated fix, 2 bad input or usage,
+3 infrastructure unreachable (model server, sandbox), 4 flaky or not reproducible.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from bot import __version__
+from bot.errors import RedfixError, UsageError
+from bot.ingest import case_to_json, parse_report_files
+from bot.models import FixStatus
+
+EXIT_CODES = {
+    FixStatus.FIXED: 0,
+    FixStatus.NOT_FIXED: 1,
+    FixStatus.LOW_CONFIDENCE: 1,
+    FixStatus.FLAKY: 4,
+    FixStatus.NOT_REPRODUCIBLE: 4,
+    FixStatus.NOTHING_FAILS: 4,
+}
+
+
+def _fix_parser(commands: Any) -> None:
+    fix = commands.add_parser("fix", help="reproduce, fix and validate failing tests")
+    fix.add_argument("--repo", type=Path, default=Path("."), help="repository to fix")
+    fix.add_argument(
+        "--report",
+        type=Path,
+        action="append",
+        default=[],
+        metavar="PATH",
+        help="JUnit XML report(s) of the failing run; without it redfix runs the tests",
+    )
+    fix.add_argument("--test-cmd", dest="test_command", help="command that runs the tests")
+    fix.add_argument("--connector", choices=["auto", "ollama", "openai"])
+    fix.add_argument("--model", help="model name (REDFIX_MODEL)")
+    fix.add_argument(
+        "--base-url",
+        dest="base_url",
+        help="Ollama's address, or the /v1 URL of an OpenAI-compatible server",
+    )
+    fix.add_argument("--sandbox", choices=["auto", "local", "docker"])
+    fix.add_argument("--max-attempts", dest="max_attempts", type=int)
+    fix.add_argument(
+        "--candidates",
+        type=int,
+        help="candidate fixes per attempt, chosen by the tests (default 3)",
+    )
+    fix.add_argument("--reruns", type=int, help="runs to confirm a failure (default 3)")
+    fix.add_argument(
+        "--allow-test-edits",
+        dest="allow_test_edits",
+        action="store_const",
+        const=True,
+        help="let the fix change existing tests",
+    )
+    fix.add_argument("--hint", default="", help="a hint for the model from a human")
+    fix.add_argument("--json", dest="json_path", type=Path, metavar="FILE")
+    fix.add_argument("--patch", dest="patch_path", type=Path, metavar="FILE")
+    fix.add_argument("--apply", action="store_true", help="commit the fix on a new branch")
+    fix.add_argument("--quiet", action="store_true", help="no progress lines")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="redfix", description=__doc__.splitlines()[0])
+    parser.add_argument("--version", action="version", version=f"redfix {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True)
+    report = commands.add_parser("report", help="list failing tests in JUnit XML reports")
+    report.add_argument("paths", type=Path, nargs="+", metavar="PATH")
+    report.add_argument("--json", action="store_true", help="print JSON")
+    _fix_parser(commands)
+    doctor = commands.add_parser("doctor", help="check the model server, Docker, git, config")
+    doctor.add_argument("--repo", type=Path, default=Path("."))
+    doctor.add_argument("--connector", choices=["auto", "ollama", "openai"])
+    doctor.add_argument("--model")
+    doctor.add_argument("--base-url", dest="base_url")
+    doctor.add_argument("--sandbox", choices=["auto", "local", "docker"])
+    return parser
+
+
+def run_report(paths: Sequence[Path], *, as_json: bool) -> int:
+    reports = parse_report_files(paths)
+    failures = [case for report in reports for case in report.failures]
+    if as_json:
+        print(json.dumps([case_to_json(case) for case in failures], indent=2))
+        return 0
+    total = sum(len(report.cases) for report in reports)
+    print(f"{len(failures)} failing of {total} test cases in {len(reports)} report(s)")
+    for case in failures:
+        where = f" ({case.file}:{case.line})" if case.file and case.line else ""
+        first = case.message.strip().splitlines()[0] if case.message.strip() else ""
+        print(f"{case.kind.upper():7} {case.key}{where}\n        {first[:200]}")
+    return 0
+
+
+def dispatch(args: argparse.Namespace, env: Mapping[str, str]) -> int:
+    if args.command == "report":
+        return run_report(args.paths, as_json=args.json)
+    if args.command == "doctor":
+        from bot.doctor import run_doctor
+
+        return run_doctor(args, env)
+    from bot.fix_command import run_fix_command
+
+    status = run_fix_command(args, env)
+    return EXIT_CODES[status]
+
+
+def main(argv: Sequence[str] | None = None, env: Mapping[str, str] | None = None) -> int:
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # argparse: 0 for --help/--version, 2 for usage errors
+        return int(exc.code or 0)
+    try:
+        return dispatch(args, os.environ if env is None else env)
+    except RedfixError as exc:
+        kind = "error" if isinstance(exc, UsageError) else "unreachable"
+        print(f"redfix: {kind}: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("redfix: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

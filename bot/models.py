@@ -1,0 +1,303 @@
+"""The data that flows between pipeline stages.
+
+Every type here is frozen: a stage takes values and returns new values. Expected
+outcomes ("still failing", "flaky", "edit did not apply") are values, never
+exceptions; exceptions are for broken infrastructure and bad input (bot.errors).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+from pathlib import Path
+
+
+class Outcome(StrEnum):
+    PASSED = "passed"
+    FAILED = "failed"
+    ERROR = "error"
+    SKIPPED = "skipped"
+
+    @property
+    def is_failing(self) -> bool:
+        return self in (Outcome.FAILED, Outcome.ERROR)
+
+
+@dataclass(frozen=True)
+class TestCase:
+    """One test case as a report or a run recorded it."""
+
+    __test__ = False
+
+    classname: str
+    name: str
+    outcome: Outcome
+    file: str | None = None
+    line: int | None = None
+    message: str = ""
+    traceback: str = ""
+    stdout: str = ""
+    stderr: str = ""
+    seconds: float | None = None
+    signature: str = ""
+
+    @property
+    def key(self) -> str:
+        """Identity of the test across runs (not of its failure)."""
+        return f"{self.classname}::{self.name}" if self.classname else self.name
+
+    @property
+    def kind(self) -> str:
+        """`failure` or `error` for failing cases, else the outcome itself."""
+        return "failure" if self.outcome is Outcome.FAILED else str(self.outcome)
+
+
+@dataclass(frozen=True)
+class TestReport:
+    """All cases of one report (or one run), in document order."""
+
+    __test__ = False
+
+    source: str
+    cases: tuple[TestCase, ...]
+
+    @property
+    def failures(self) -> tuple[TestCase, ...]:
+        return tuple(case for case in self.cases if case.outcome.is_failing)
+
+    def outcome_of(self, key: str) -> Outcome | None:
+        """The test's outcome; when it was recorded more than once (reruns), a failing
+        record wins, so a test never counts as passing on the strength of a retry."""
+        found: Outcome | None = None
+        for case in self.cases:
+            if case.key == key:
+                if case.outcome.is_failing:
+                    return case.outcome
+                found = found or case.outcome
+        return found
+
+
+@dataclass(frozen=True)
+class Frame:
+    """One traceback frame: where the interpreter was when the test failed."""
+
+    path: str
+    line: int
+    function: str = ""
+
+
+@dataclass(frozen=True)
+class CodeSpan:
+    """A region of a repository file shown to the model, with why it was chosen."""
+
+    path: str
+    start: int
+    end: int
+    text: str
+    score: float
+    why: tuple[str, ...] = ()
+    symbol: str = ""
+
+
+class EditKind(StrEnum):
+    SEARCH_REPLACE = "search_replace"
+    DIFF = "diff"
+    WHOLE_FUNCTION = "whole_function"
+
+
+@dataclass(frozen=True)
+class FileEdit:
+    """One edit the model asked for, not yet applied.
+
+    SEARCH_REPLACE: `search` is replaced by `replace`.
+    DIFF: `search`/`replace` hold the old and new side of one hunk, `hint_line`
+    the line its header claimed (often wrong with small models).
+    WHOLE_FUNCTION: `replace` is a complete new definition of `symbol`.
+    """
+
+    path: str
+    kind: EditKind
+    search: str = ""
+    replace: str = ""
+    symbol: str = ""
+    hint_line: int | None = None
+
+
+@dataclass(frozen=True)
+class EditFailure:
+    """An edit that could not be applied, with what to tell the model."""
+
+    path: str
+    reason: str
+    unmatched: str = ""
+
+
+@dataclass(frozen=True)
+class ApplyResult:
+    """New contents of every file touched, and the edits that did not apply."""
+
+    files: Mapping[str, str]
+    failures: tuple[EditFailure, ...] = ()
+
+    @property
+    def applied(self) -> bool:
+        return bool(self.files) and not self.failures
+
+
+@dataclass(frozen=True)
+class PolicyVerdict:
+    violations: tuple[str, ...] = ()
+
+    @property
+    def allowed(self) -> bool:
+        return not self.violations
+
+
+@dataclass(frozen=True)
+class ChatMessage:
+    role: str  # "system" | "user" | "assistant"
+    content: str
+
+
+@dataclass(frozen=True)
+class GenerationOptions:
+    temperature: float = 0.0
+    max_tokens: int = 1024
+    seed: int | None = 0
+    timeout_s: float = 600.0
+    context_tokens: int | None = None  # None: derive from the prompt size
+
+
+@dataclass(frozen=True)
+class Completion:
+    text: str
+    model: str
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    seconds: float = 0.0
+
+
+class Termination(StrEnum):
+    EXITED = "exited"
+    TIMEOUT = "timeout"
+    MEMORY = "memory-limit"
+    PIDS = "pids-limit"
+    OUTPUT = "output-limit"
+
+
+@dataclass(frozen=True)
+class RunSpec:
+    """A command to run in a sandbox over a copy of `source` with `overlay` applied.
+
+    The runner never modifies `source`. `{report}` in `argv` is replaced by the
+    path (inside the sandbox) where the command should write its JUnit report.
+    """
+
+    source: Path
+    argv: tuple[str, ...]
+    overlay: Mapping[str, str] = field(default_factory=dict)
+    timeout_s: float = 300.0
+    env: Mapping[str, str] = field(default_factory=dict)
+    setup: tuple[str, ...] = ()  # shell commands that install dependencies (cached)
+    dependency_files: tuple[str, ...] = ()  # repo-relative files whose content keys that cache
+
+
+@dataclass(frozen=True)
+class RunOutcome:
+    exit_code: int | None
+    output: str
+    report_xml: bytes | None
+    seconds: float
+    sandbox: str
+    termination: Termination = Termination.EXITED
+
+
+class Reproduction(StrEnum):
+    CONFIRMED = "confirmed"
+    FLAKY = "flaky"
+    NOT_REPRODUCIBLE = "not-reproducible"
+
+
+@dataclass(frozen=True)
+class TestVerdict:
+    """One test before and after a candidate."""
+
+    __test__ = False
+
+    key: str
+    before: Outcome | None
+    after: Outcome | None
+
+    @property
+    def regressed(self) -> bool:
+        return self.before is Outcome.PASSED and self.after is not Outcome.PASSED
+
+
+@dataclass(frozen=True)
+class ValidationResult:
+    targets_pass: bool
+    verdicts: tuple[TestVerdict, ...]
+    output: str
+    seconds: float
+    sandbox: str
+    termination: Termination = Termination.EXITED
+
+    @property
+    def regressions(self) -> tuple[TestVerdict, ...]:
+        return tuple(v for v in self.verdicts if v.regressed)
+
+    @property
+    def passed(self) -> bool:
+        return self.targets_pass and not self.regressions
+
+
+@dataclass(frozen=True)
+class FixCandidate:
+    edits: tuple[FileEdit, ...]
+    rationale: str
+    completion: Completion
+    parse_problems: tuple[str, ...] = ()
+
+
+class AttemptStatus(StrEnum):
+    VALIDATED = "validated"
+    NO_EDITS = "no-edits"
+    EDIT_DID_NOT_APPLY = "edit-did-not-apply"
+    POLICY_REJECTED = "policy-rejected"
+    TESTS_STILL_FAIL = "tests-still-fail"
+    REGRESSION = "regression"
+    TIMEOUT = "timeout"
+
+
+@dataclass(frozen=True)
+class Attempt:
+    number: int
+    status: AttemptStatus
+    detail: str
+    diff: str = ""
+    candidate: FixCandidate | None = None
+    validation: ValidationResult | None = None
+    round: int = 1
+
+
+class FixStatus(StrEnum):
+    FIXED = "fixed"
+    NOT_FIXED = "not-fixed"
+    FLAKY = "flaky"
+    NOT_REPRODUCIBLE = "not-reproducible"
+    NOTHING_FAILS = "nothing-fails"
+    LOW_CONFIDENCE = "low-confidence"
+
+
+@dataclass(frozen=True)
+class FixOutcome:
+    status: FixStatus
+    failures: tuple[TestCase, ...]
+    attempts: tuple[Attempt, ...] = ()
+    patch: str = ""
+    explanation: str = ""
+    reproduction: Mapping[str, Reproduction] = field(default_factory=dict)
+    timings: Mapping[str, float] = field(default_factory=dict)
+    sandbox: str = ""
+    model: str = ""

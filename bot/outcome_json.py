@@ -1,0 +1,63 @@
+"""The machine-readable record of a fix run (`--json FILE`)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bot.ingest import case_to_json
+from bot.models import Attempt, FixOutcome, ValidationResult
+
+SCHEMA_VERSION = 1
+
+
+def _validation(result: ValidationResult | None) -> dict[str, Any] | None:
+    if result is None:
+        return None
+    return {
+        "passed": result.passed,
+        "targets_pass": result.targets_pass,
+        "sandbox": result.sandbox,
+        "seconds": round(result.seconds, 3),
+        "termination": str(result.termination),
+        "regressions": [v.key for v in result.regressions],
+        "tests": [
+            {"test": v.key, "before": v.before and str(v.before), "after": v.after and str(v.after)}
+            for v in result.verdicts
+        ],
+    }
+
+
+def _attempt(attempt: Attempt) -> dict[str, Any]:
+    completion = attempt.candidate.completion if attempt.candidate else None
+    return {
+        "number": attempt.number,
+        "status": str(attempt.status),
+        "detail": attempt.detail,
+        "diff": attempt.diff,
+        "rationale": attempt.candidate.rationale if attempt.candidate else "",
+        "model": completion.model if completion else None,
+        "prompt_tokens": completion.prompt_tokens if completion else 0,
+        "completion_tokens": completion.completion_tokens if completion else 0,
+        "model_seconds": round(completion.seconds, 3) if completion else 0.0,
+        "validation": _validation(attempt.validation),
+    }
+
+
+def outcome_to_json(outcome: FixOutcome) -> dict[str, Any]:
+    completions = [a.candidate.completion for a in outcome.attempts if a.candidate]
+    return {
+        "schema": SCHEMA_VERSION,
+        "status": str(outcome.status),
+        "explanation": outcome.explanation,
+        "model": outcome.model,
+        "sandbox": outcome.sandbox,
+        "failures": [case_to_json(case) for case in outcome.failures],
+        "reproduction": {key: str(value) for key, value in outcome.reproduction.items()},
+        "attempts": [_attempt(attempt) for attempt in outcome.attempts],
+        "patch": outcome.patch,
+        "tokens": {
+            "prompt": sum(c.prompt_tokens for c in completions),
+            "completion": sum(c.completion_tokens for c in completions),
+        },
+        "timings": {name: round(seconds, 3) for name, seconds in outcome.timings.items()},
+    }

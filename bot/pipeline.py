@@ -1,0 +1,278 @@
+"""The fix pipeline: every entry point builds a FixRequest and calls `run_fix`.
+
+ingest -> reproduce -> baseline -> localize -> (generate -> apply -> policy ->
+validate) x attempts -> outcome. Each stage is a function of values; the ports
+(model connector, sandbox runner, localizer, progress) are injected.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from bot.baseline import BaselineCache, tree_fingerprint
+from bot.config import Settings
+from bot.diffs import diff_size
+from bot.ingest import parse_report_bytes
+from bot.localize import Localization, Localizer, TracebackLocalizer
+from bot.models import (
+    Attempt,
+    AttemptStatus,
+    FixOutcome,
+    FixStatus,
+    GenerationOptions,
+    Reproduction,
+    TestCase,
+    TestReport,
+)
+from bot.ports import AIServiceConnector, Progress, SandboxRunner, SilentProgress
+from bot.prompting import PreviousAttempt
+from bot.repair import AttemptContext, edits_fingerprint, generate, try_candidate
+from bot.reproduce import classify_runs, confirmed
+from bot.suite import Suite
+from bot.testrun import node_id
+
+MIN_CONFIDENCE = 0.1
+
+
+@dataclass(frozen=True)
+class FixRequest:
+    repo: Path
+    settings: Settings
+    reports: tuple[TestReport, ...] = ()  # parsed by the entry point: bad input fails first
+    hint: str = ""
+    secrets: tuple[str, ...] = ()
+    setup: tuple[str, ...] = ()
+    dependency_files: tuple[str, ...] = ()
+
+
+@dataclass
+class Services:
+    connector: AIServiceConnector
+    runner: SandboxRunner
+    localizer: Localizer = field(default_factory=TracebackLocalizer)
+    progress: Progress = field(default_factory=SilentProgress)
+    baselines: BaselineCache = field(default_factory=lambda: BaselineCache(None))
+
+
+@dataclass
+class Clock:
+    timings: dict[str, float] = field(default_factory=dict)
+
+    @contextmanager
+    def measure(self, name: str) -> Iterator[None]:
+        started = time.monotonic()
+        try:
+            yield
+        finally:
+            self.timings[name] = self.timings.get(name, 0.0) + time.monotonic() - started
+
+
+def unique_failures(reports: Sequence[TestReport]) -> tuple[TestCase, ...]:
+    seen: dict[str, TestCase] = {}
+    for report in reports:
+        for case in report.failures:
+            seen.setdefault(case.key, case)
+    return tuple(seen.values())
+
+
+def _baseline(suite: Suite, services: Services) -> TestReport:
+    fingerprint = tree_fingerprint(suite.repo)
+    argv = suite.argv()
+    cached = services.baselines.load(fingerprint, argv, suite.runner.kind)
+    if cached is not None:
+        services.progress.stage("baseline: reusing the cached results for this tree")
+        return parse_report_bytes(cached, source="cached baseline")
+    services.progress.stage("baseline: running the whole test suite on the original code")
+    run = suite.run()
+    report = suite.require_report(run)
+    if run.outcome.report_xml is not None:
+        services.baselines.store(fingerprint, argv, suite.runner.kind, run.outcome.report_xml)
+    return report
+
+
+def _reproduce(
+    suite: Suite, failures: Sequence[TestCase], *, reruns: int, progress: Progress
+) -> dict[str, Reproduction]:
+    ids = [node_id(case, suite.repo) for case in failures]
+    selection = [i for i in ids if i is not None] if all(ids) else []
+    runs = []
+    for number in range(1, reruns + 1):
+        progress.stage(f"reproduce: run {number}/{reruns} of {len(failures)} failing test(s)")
+        runs.append(suite.run(selection).report)
+    return classify_runs([case.key for case in failures], runs)
+
+
+def _unreproduced(failures: Sequence[TestCase], verdicts: dict[str, Reproduction]) -> FixStatus:
+    if any(v is Reproduction.FLAKY for v in verdicts.values()):
+        return FixStatus.FLAKY
+    return FixStatus.NOT_REPRODUCIBLE
+
+
+def run_fix(request: FixRequest, services: Services) -> FixOutcome:
+    settings, progress, clock = request.settings, services.progress, Clock()
+    suite = Suite(
+        services.runner,
+        request.repo,
+        settings.test_command,
+        settings.test_timeout_s,
+        request.setup,
+        request.dependency_files,
+    )
+    with clock.measure("total"):
+        with clock.measure("ingest"):
+            baseline, failures = _discover(request, suite, services)
+        if not failures:
+            return FixOutcome(
+                FixStatus.NOTHING_FAILS,
+                (),
+                timings=clock.timings,
+                sandbox=services.runner.kind,
+                explanation="no test fails: there is nothing to fix",
+            )
+        with clock.measure("reproduce"):
+            verdicts = _reproduce(suite, failures, reruns=settings.reruns, progress=progress)
+        targets = tuple(case for case in failures if case.key in confirmed(verdicts))
+        if not targets:
+            return FixOutcome(
+                _unreproduced(failures, verdicts),
+                failures,
+                reproduction=verdicts,
+                timings=clock.timings,
+                sandbox=services.runner.kind,
+                explanation=_reproduction_text(verdicts),
+            )
+        with clock.measure("baseline"):
+            baseline = baseline or _baseline(suite, services)
+        with clock.measure("localize"):
+            progress.stage("localize: reading tracebacks and the failing tests")
+            localization = services.localizer.localize(targets, repo=request.repo)
+        outcome = _repair_loop(request, services, suite, targets, baseline, localization, clock)
+    return FixOutcome(
+        outcome.status,
+        failures,
+        outcome.attempts,
+        outcome.patch,
+        outcome.explanation,
+        reproduction=verdicts,
+        timings=clock.timings,
+        sandbox=services.runner.kind,
+        model=settings.model,
+    )
+
+
+def _discover(
+    request: FixRequest, suite: Suite, services: Services
+) -> tuple[TestReport | None, tuple[TestCase, ...]]:
+    """Failures from the given reports, or from a run of the whole suite (also the baseline)."""
+    if request.reports:
+        services.progress.stage(f"ingest: {len(request.reports)} report(s)")
+        return None, unique_failures(request.reports)
+    baseline = _baseline(suite, services)
+    return baseline, baseline.failures
+
+
+def _reproduction_text(verdicts: dict[str, Reproduction]) -> str:
+    lines = [f"{key}: {verdict}" for key, verdict in verdicts.items()]
+    return "no failure reproduced on every run, so no fix was attempted:\n" + "\n".join(lines)
+
+
+def _repair_loop(
+    request: FixRequest,
+    services: Services,
+    suite: Suite,
+    targets: tuple[TestCase, ...],
+    baseline: TestReport,
+    localization: Localization,
+    clock: Clock,
+) -> FixOutcome:
+    settings = request.settings
+    if localization.confidence < MIN_CONFIDENCE or not localization.spans:
+        return FixOutcome(
+            FixStatus.LOW_CONFIDENCE,
+            targets,
+            explanation=(
+                "I could not find the code these failures come from (no traceback frame or "
+                "called function in the repository). A hint would help: /redfix fix <hint>."
+            ),
+        )
+    ids = tuple(i for i in (node_id(case, request.repo) for case in targets) if i)
+    context = AttemptContext(
+        repo=request.repo,
+        failures=targets,
+        target_ids=ids,
+        baseline=baseline,
+        localization=localization,
+        model=settings.model,
+        allow_test_edits=settings.allow_test_edits,
+        hint=request.hint,
+        secrets=request.secrets,
+    )
+    return _conclude(_run_rounds(context, settings, services, suite, clock))
+
+
+def sampling(round_number: int, index: int, *, timeout_s: float) -> GenerationOptions:
+    """The first candidate is the model's best guess; the others explore, reproducibly."""
+    if round_number == 1 and index == 0:
+        return GenerationOptions(temperature=0.0, seed=0, timeout_s=timeout_s)
+    return GenerationOptions(temperature=0.8, seed=1000 * round_number + index, timeout_s=timeout_s)
+
+
+def _run_rounds(
+    context: AttemptContext, settings: Settings, services: Services, suite: Suite, clock: Clock
+) -> list[Attempt]:
+    """Rounds of candidates; each round learns from the last; stop after a validated one."""
+    attempts: list[Attempt] = []
+    seen: set[str] = set()
+    progress = services.progress
+    for round_number in range(1, settings.max_attempts + 1):
+        previous = _previous([a for a in attempts if a.round == round_number - 1])
+        for index in range(settings.candidates):
+            options = sampling(round_number, index, timeout_s=settings.model_timeout_s)
+            label = f"attempt {round_number}/{settings.max_attempts}, candidate {index + 1}"
+            progress.stage(f"generate: {label}, asking {settings.model}")
+            with clock.measure("model"):
+                candidate = generate(
+                    context,
+                    previous,
+                    connector=services.connector,
+                    progress=progress,
+                    options=options,
+                )
+            fingerprint = edits_fingerprint(candidate)
+            if fingerprint in seen:
+                progress.stage(f"{label}: same change as an earlier candidate, skipped")
+                continue
+            seen.add(fingerprint)
+            with clock.measure("validate"):
+                attempt = try_candidate(len(attempts) + 1, candidate, context, suite=suite)
+            attempts.append(replace(attempt, round=round_number))
+            progress.stage(f"{label}: {attempt.status}")
+        if any(a.status is AttemptStatus.VALIDATED for a in attempts):
+            break
+    return attempts
+
+
+def _previous(attempts: Sequence[Attempt]) -> list[PreviousAttempt]:
+    return [
+        PreviousAttempt(a.number, str(a.status), f"{a.diff}\n{a.detail}".strip())
+        for a in attempts[:3]
+    ]
+
+
+def _conclude(attempts: Sequence[Attempt]) -> FixOutcome:
+    passing = [a for a in attempts if a.status is AttemptStatus.VALIDATED]
+    if passing:
+        best = min(passing, key=lambda a: diff_size(a.diff))
+        rationale = best.candidate.rationale if best.candidate else ""
+        return FixOutcome(FixStatus.FIXED, (), tuple(attempts), best.diff, rationale)
+    tried = "; ".join(f"attempt {a.number}: {a.status}" for a in attempts)
+    return FixOutcome(
+        FixStatus.NOT_FIXED,
+        (),
+        tuple(attempts),
+        explanation=f"no candidate passed validation ({tried})",
+    )

@@ -1,0 +1,81 @@
+"""What a fix may touch: the rules checked on every candidate before it is run.
+
+Always refused, whatever the settings: paths that are not plain repository
+paths, CI configuration, lock files, files that may hold secrets, .git.
+
+Refused unless a human allowed test edits (`allow_test_edits`): weakening an
+existing test. Python test files are compared test by test with `ast` (see
+bot.edits.weakening); new tests are always welcome. Other test files (JS, Go,
+...) cannot be checked that way, so any change to their existing lines counts
+as a test edit; adding lines is allowed.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Mapping
+
+from bot.edits.paths import is_protected_path, is_test_path, path_problem
+from bot.edits.weakening import python_test_weakenings
+from bot.models import PolicyVerdict
+
+_TEST_EDITS_HINT = "test weakening; allowed only when test edits are allowed"
+
+
+def check_policy(
+    original: Mapping[str, str | None],
+    patched: Mapping[str, str],
+    *,
+    allow_test_edits: bool,
+) -> PolicyVerdict:
+    """Every rule the change from `original` to `patched` breaks (none: allowed).
+
+    `original` maps each touched path to its content before (None: a new file).
+    """
+    violations: list[str] = []
+    for path in sorted(patched):
+        before, after = original.get(path), patched[path]
+        if before == after:
+            continue
+        violations.extend(_path_violations(path))
+        if is_test_path(path) and not allow_test_edits:
+            violations.extend(_test_violations(path, before=before, after=after))
+    return PolicyVerdict(violations=tuple(violations))
+
+
+def _path_violations(path: str) -> list[str]:
+    unsafe = path_problem(path)
+    if unsafe is not None:
+        return [f"{path}: {unsafe}; a fix may only change files inside the repository"]
+    protected = is_protected_path(path)
+    if protected is not None:
+        return [f"{protected}; a fix must never touch it"]
+    return []
+
+
+def _test_violations(path: str, *, before: str | None, after: str) -> list[str]:
+    if path.endswith(".py"):
+        return [
+            f"{finding} ({_TEST_EDITS_HINT})"
+            for finding in python_test_weakenings(path, before, after)
+        ]
+    if before is None:
+        return []
+    changed = _first_changed_line(before, after)
+    if changed is None:
+        return []
+    return [
+        f"{path}: existing line `{changed}` of a non-Python test file was changed or removed; "
+        "redfix can check only Python tests for weakening, so edits to existing lines of "
+        f"other test files count as test edits ({_TEST_EDITS_HINT})"
+    ]
+
+
+def _first_changed_line(before: str, after: str) -> str | None:
+    """The first line of `before` that `after` no longer has in place; None if only added to."""
+    old, new = before.splitlines(), after.splitlines()
+    matcher = difflib.SequenceMatcher(None, old, new, autojunk=False)
+    for tag, old_from, _old_to, _new_from, _new_to in matcher.get_opcodes():
+        if tag in ("replace", "delete"):
+            return old[old_from].strip()[:80]
+    return None

@@ -1,0 +1,130 @@
+"""Rendering the prompts in prompts/ with packed, truncated and redacted context.
+
+Ranking and truncation happen here, in Python; the templates only lay text out.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+import jinja2
+import prompts
+
+from bot.models import ChatMessage, CodeSpan, TestCase
+from bot.redact import redact
+from bot.sourcefiles import is_test_path
+
+PROMPT_VERSION = "fix-2"
+MAX_MESSAGE_CHARS = 1500
+MAX_TRACEBACK_CHARS = 4000
+MAX_FEEDBACK_CHARS = 3000
+LANGUAGES = {".py": "python", ".js": "javascript", ".ts": "typescript", ".go": "go"}
+
+
+@dataclass(frozen=True)
+class PreviousAttempt:
+    number: int
+    status: str
+    feedback: str
+
+
+@cache
+def _environment() -> jinja2.Environment:
+    folder = Path(prompts.__file__).parent
+    return jinja2.Environment(
+        loader=jinja2.FileSystemLoader(folder),
+        undefined=jinja2.StrictUndefined,
+        keep_trailing_newline=False,
+        autoescape=False,  # noqa: S701 - prompts are plain text, never HTML
+    )
+
+
+def render(template: str, **context: object) -> str:
+    return _environment().get_template(template).render(**context).strip() + "\n"
+
+
+def tail(text: str, limit: int) -> str:
+    if len(text) <= limit:
+        return text
+    return "[... earlier lines omitted ...]\n" + text[-limit:]
+
+
+def head(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[:limit] + "\n[... truncated ...]"
+
+
+def pack_spans(spans: Sequence[CodeSpan], *, budget_chars: int) -> list[CodeSpan]:
+    """Most relevant first, whole spans only, no overlap, within the budget."""
+    chosen: list[CodeSpan] = []
+    used = 0
+    for span in sorted(spans, key=lambda s: -s.score):
+        overlaps = any(
+            c.path == span.path and c.start <= span.end and span.start <= c.end for c in chosen
+        )
+        if overlaps or used + len(span.text) > budget_chars:
+            continue
+        chosen.append(span)
+        used += len(span.text)
+    return chosen
+
+
+def as_data(text: str, secrets: Iterable[str]) -> str:
+    """Text that goes between <data> markers: no secrets, and no way to close the markers."""
+    return redact(text, known_secrets=secrets).replace("<data>", "<data >").replace(
+        "</data>", "</data >"
+    )
+
+
+def _failure_view(case: TestCase, secrets: Iterable[str]) -> dict[str, str]:
+    return {
+        "key": case.key,
+        "kind": case.kind,
+        "message": as_data(head(case.message, MAX_MESSAGE_CHARS), secrets),
+        "traceback": as_data(tail(case.traceback, MAX_TRACEBACK_CHARS), secrets),
+    }
+
+
+def _span_view(span: CodeSpan, secrets: Iterable[str]) -> dict[str, object]:
+    return {
+        "path": span.path,
+        "start": span.start,
+        "end": span.end,
+        "text": redact(span.text, known_secrets=secrets),
+        "is_test": is_test_path(span.path),
+        "language": LANGUAGES.get(Path(span.path).suffix, ""),
+    }
+
+
+def fix_messages(
+    failures: Sequence[TestCase],
+    spans: Sequence[CodeSpan],
+    *,
+    previous: Sequence[PreviousAttempt] = (),
+    hint: str = "",
+    budget_chars: int = 12000,
+    secrets: Sequence[str] = (),
+) -> list[ChatMessage]:
+    packed = pack_spans(spans, budget_chars=budget_chars)
+    packed.sort(key=lambda s: (is_test_path(s.path), s.path, s.start))
+    source = next((s for s in packed if not is_test_path(s.path)), None)
+    example_path = source.path if source else "path/to/module.py"
+    user = render(
+        "fix.j2",
+        failures=[_failure_view(case, secrets) for case in failures],
+        spans=[_span_view(span, secrets) for span in packed],
+        previous=[
+            {
+                "number": p.number,
+                "status": p.status,
+                "feedback": redact(tail(p.feedback, MAX_FEEDBACK_CHARS), known_secrets=secrets),
+            }
+            for p in previous
+        ],
+        hint=as_data(hint, secrets),
+        example_path=example_path,
+        language=LANGUAGES.get(Path(example_path).suffix, ""),
+    )
+    return [ChatMessage("system", render("system.j2")), ChatMessage("user", user)]

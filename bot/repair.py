@@ -1,0 +1,151 @@
+"""One attempt of the generate -> apply -> policy -> validate loop, and its feedback."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from bot.diffs import unified_diff
+from bot.edits.apply import apply_edits
+from bot.edits.parse import parse_edits
+from bot.localize import Localization
+from bot.models import (
+    Attempt,
+    AttemptStatus,
+    ChatMessage,
+    FixCandidate,
+    GenerationOptions,
+    Termination,
+    TestCase,
+    TestReport,
+    ValidationResult,
+)
+from bot.policy import check_policy
+from bot.ports import AIServiceConnector, Progress
+from bot.prompting import PreviousAttempt, fix_messages
+from bot.sourcefiles import read_source
+from bot.suite import Suite
+from bot.validate import judge
+
+
+@dataclass(frozen=True)
+class AttemptContext:
+    repo: Path
+    failures: tuple[TestCase, ...]
+    target_ids: tuple[str, ...]
+    baseline: TestReport
+    localization: Localization
+    model: str
+    allow_test_edits: bool
+    hint: str = ""
+    secrets: tuple[str, ...] = ()
+
+
+def rationale_of(text: str) -> str:
+    """The model's explanation: what it wrote before its first edit block."""
+    cut = min((i for i in (text.find("```"), text.find("<<<<<<<")) if i >= 0), default=len(text))
+    return text[:cut].strip()[:1000]
+
+
+def generate(
+    context: AttemptContext,
+    previous: Sequence[PreviousAttempt],
+    *,
+    connector: AIServiceConnector,
+    progress: Progress,
+    options: GenerationOptions,
+) -> FixCandidate:
+    messages: list[ChatMessage] = fix_messages(
+        context.failures,
+        context.localization.spans,
+        previous=previous,
+        hint=context.hint,
+        secrets=context.secrets,
+    )
+    completion = connector.complete(
+        messages, model=context.model, options=options, on_token=progress.token
+    )
+    known = tuple(dict.fromkeys(span.path for span in context.localization.spans))
+    edits, problems = parse_edits(completion.text, known_paths=known)
+    return FixCandidate(edits, rationale_of(completion.text), completion, problems)
+
+
+def edits_fingerprint(candidate: FixCandidate) -> str:
+    """Candidates that ask for the same change, whitespace aside, are one candidate."""
+    parts = [
+        f"{e.path}|{e.kind}|{e.symbol}|{' '.join(e.search.split())}|{' '.join(e.replace.split())}"
+        for e in candidate.edits
+    ]
+    return "\n".join(sorted(parts))
+
+
+def _failure_feedback(report: TestReport | None, validation: ValidationResult) -> str:
+    if report is None:
+        return (
+            f"The tests did not run to completion ({validation.termination}).\n"
+            + (validation.output[-1500:])
+        )
+    lines = []
+    for case in report.failures:
+        lines.append(f"{case.key} still fails: {case.message.strip()[:300]}")
+        lines.append(case.traceback.strip()[-800:])
+    return "\n".join(lines) or validation.output[-1500:]
+
+
+def _regression_feedback(validation: ValidationResult) -> str:
+    broken = ", ".join(v.key for v in validation.regressions[:10])
+    return f"The change made these previously passing tests fail: {broken}"
+
+
+def validate_candidate(
+    context: AttemptContext, files: dict[str, str], *, suite: Suite
+) -> tuple[AttemptStatus, str, ValidationResult]:
+    """Target tests first (fast), then the whole suite for regressions."""
+    targets = suite.run(context.target_ids, overlay=files)
+    keys = [case.key for case in context.failures]
+    validation = judge(
+        baseline=context.baseline, after=targets.report, targets=keys, run=targets.outcome
+    )
+    if targets.outcome.termination is Termination.TIMEOUT:
+        return AttemptStatus.TIMEOUT, "the tests timed out with this change", validation
+    if not validation.targets_pass:
+        return (
+            AttemptStatus.TESTS_STILL_FAIL,
+            _failure_feedback(targets.report, validation),
+            validation,
+        )
+    full = suite.run(overlay=files)
+    validation = judge(baseline=context.baseline, after=full.report, targets=keys, run=full.outcome)
+    if not validation.targets_pass:
+        return (
+            AttemptStatus.TESTS_STILL_FAIL,
+            _failure_feedback(full.report, validation),
+            validation,
+        )
+    if validation.regressions:
+        return AttemptStatus.REGRESSION, _regression_feedback(validation), validation
+    return AttemptStatus.VALIDATED, "target tests pass and nothing regressed", validation
+
+
+def try_candidate(
+    number: int, candidate: FixCandidate, context: AttemptContext, *, suite: Suite
+) -> Attempt:
+    if not candidate.edits:
+        detail = "the answer held no edit I could read. " + "; ".join(candidate.parse_problems)
+        return Attempt(number, AttemptStatus.NO_EDITS, detail.strip(), candidate=candidate)
+    known = tuple(dict.fromkeys(span.path for span in context.localization.spans))
+    applied = apply_edits(candidate.edits, read=lambda path: read_source(context.repo, path),
+                          known_paths=known)
+    if applied.failures:
+        detail = "\n".join(f"{f.path}: {f.reason}\n{f.unmatched}".strip() for f in applied.failures)
+        return Attempt(number, AttemptStatus.EDIT_DID_NOT_APPLY, detail, candidate=candidate)
+    files = dict(applied.files)
+    original = {path: read_source(context.repo, path) for path in files}
+    diff = unified_diff(original, files)
+    verdict = check_policy(original, files, allow_test_edits=context.allow_test_edits)
+    if not verdict.allowed:
+        detail = "; ".join(verdict.violations)
+        return Attempt(number, AttemptStatus.POLICY_REJECTED, detail, diff, candidate)
+    status, detail, validation = validate_candidate(context, files, suite=suite)
+    return Attempt(number, status, detail, diff, candidate, validation)

@@ -1,0 +1,97 @@
+"""A scripted model server: a real HTTP server speaking the OpenAI chat-completions API.
+
+Each request to /v1/chat/completions takes the next answer from the script and
+records the request; running out of script is a test failure, not a silent default.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from pytest_httpserver import HTTPServer
+from werkzeug import Request, Response
+
+EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "bookshop"
+MODEL = "scripted-coder"
+
+
+class ScriptedModel:
+    def __init__(self, server: HTTPServer) -> None:
+        self.server = server
+        self.answers: list[str] = []
+        self.requests: list[dict[str, object]] = []
+        self.exhausted = False
+        server.expect_request("/v1/models").respond_with_json(
+            {"object": "list", "data": [{"id": MODEL, "object": "model", "owned_by": "tests"}]}
+        )
+        server.expect_request("/v1/chat/completions", method="POST").respond_with_handler(
+            self._complete
+        )
+
+    @property
+    def base_url(self) -> str:
+        return self.server.url_for("/v1")
+
+    def script(self, *answers: str) -> None:
+        self.answers.extend(answers)
+
+    def prompts(self) -> list[str]:
+        return [str(r["messages"][-1]["content"]) for r in self.requests]  # type: ignore[index]
+
+    def _complete(self, request: Request) -> Response:
+        body = json.loads(request.get_data())
+        self.requests.append(body)
+        if not self.answers:
+            self.exhausted = True
+            return Response(json.dumps({"error": {"message": "script exhausted"}}), status=400,
+                            content_type="application/json")
+        text = self.answers.pop(0)
+        if not body.get("stream"):
+            return Response(json.dumps(_completion(text)), content_type="application/json")
+        return Response(_sse(text), content_type="text/event-stream")
+
+
+def _chunk(delta: dict[str, str], finish: str | None) -> dict[str, object]:
+    return {"id": "chatcmpl-1", "object": "chat.completion.chunk", "created": 0, "model": MODEL,
+            "choices": [{"index": 0, "delta": delta, "finish_reason": finish}]}
+
+
+def _sse(text: str) -> str:
+    pieces = [_chunk({"role": "assistant", "content": ""}, None)]
+    pieces += [_chunk({"content": text[i : i + 40]}, None) for i in range(0, len(text), 40)]
+    pieces.append(_chunk({}, "stop"))
+    usage = {"prompt_tokens": 100, "completion_tokens": max(1, len(text) // 4),
+             "total_tokens": 100 + max(1, len(text) // 4)}
+    pieces.append({"id": "chatcmpl-1", "object": "chat.completion.chunk", "created": 0,
+                   "model": MODEL, "choices": [], "usage": usage})
+    return "".join(f"data: {json.dumps(p)}\n\n" for p in pieces) + "data: [DONE]\n\n"
+
+
+def _completion(text: str) -> dict[str, object]:
+    return {"id": "chatcmpl-1", "object": "chat.completion", "created": 0, "model": MODEL,
+            "choices": [{"index": 0, "finish_reason": "stop",
+                         "message": {"role": "assistant", "content": text}}],
+            "usage": {"prompt_tokens": 100, "completion_tokens": 10, "total_tokens": 110}}
+
+
+@pytest.fixture
+def scripted_model(httpserver: HTTPServer) -> Iterator[ScriptedModel]:
+    model = ScriptedModel(httpserver)
+    yield model
+    assert not model.exhausted, "redfix asked the model more often than the test scripted"
+
+
+@pytest.fixture
+def bookshop(tmp_path: Path) -> Path:
+    """A fresh git copy of the bundled example, with its real failing tests."""
+    repo = tmp_path / "bookshop"
+    shutil.copytree(EXAMPLE, repo)
+    for args in (["init", "-q"], ["add", "-A"],
+                 ["-c", "user.name=t", "-c", "user.email=t@t", "commit", "-q", "-m", "bug"]):
+        subprocess.run(["git", "-C", str(repo), *args], check=True)
+    return repo

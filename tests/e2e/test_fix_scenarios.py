@@ -1,0 +1,254 @@
+"""The whole pipeline through `redfix fix`, on a real repository with real failing tests,
+against a scripted model server. Each scenario asserts the outcome and the exit code."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from bot.cli import main
+from tests.e2e.conftest import MODEL, ScriptedModel
+
+CORRECT_DIFF = '''The page offset forgets that pages start at 1.
+
+```diff
+--- a/bookshop/catalog.py
++++ b/bookshop/catalog.py
+@@ -29,3 +29,3 @@ def paginate(items, page, per_page):
+         raise ValueError("pages are numbered from 1")
+-    start = page * per_page
++    start = (page - 1) * per_page
+     return items[start : start + per_page]
+```
+'''
+
+CORRECT_SEARCH_REPLACE = '''Pages are numbered from 1, so the offset must use page - 1.
+
+bookshop/catalog.py
+```python
+<<<<<<< SEARCH
+    start = page * per_page
+=======
+    start = (page - 1) * per_page
+>>>>>>> REPLACE
+```
+'''
+
+MALFORMED_DIFF = '''Off by one page.
+
+```diff
+--- bookshop/catalog.py
++++ bookshop/catalog.py
+@@ -3,7 +3,9 @@
+-    start = page * per_page
++    start = (page - 1) * per_page
+```
+'''
+
+UNAPPLICABLE = '''The variable names are wrong.
+
+bookshop/catalog.py
+```python
+<<<<<<< SEARCH
+    begin = page * size
+=======
+    begin = (page - 1) * size
+>>>>>>> REPLACE
+```
+'''
+
+BREAKS_ANOTHER_TEST = '''The check is unnecessary and the offset is wrong.
+
+```python
+# file: bookshop/catalog.py
+def paginate(items, page, per_page):
+    start = (page - 1) * per_page
+    return items[start : start + per_page]
+```
+'''
+
+DELETES_ASSERTS = '''The tests are wrong.
+
+tests/test_catalog.py
+```python
+<<<<<<< SEARCH
+def test_first_page_starts_with_first_item():
+    assert paginate(list(range(10)), page=1, per_page=3) == [0, 1, 2]
+
+
+def test_last_page_is_partial():
+    assert paginate(list(range(10)), page=4, per_page=3) == [9]
+=======
+def test_first_page_starts_with_first_item():
+    pass
+
+
+def test_last_page_is_partial():
+    pass
+>>>>>>> REPLACE
+```
+'''
+
+FIXED_CATALOG_LINE = "    start = (page - 1) * per_page"
+
+
+def fix(repo: Path, model: ScriptedModel, tmp_path: Path, *extra: str) -> tuple[int, dict]:
+    out = tmp_path / "result.json"
+    argv = [
+        "fix", "--repo", str(repo), "--connector", "openai", "--base-url", model.base_url,
+        "--model", MODEL, "--sandbox", "local", "--test-cmd", f"{sys.executable} -m pytest",
+        "--max-attempts", "1", "--candidates", "1", "--reruns", "2",
+        "--json", str(out), "--patch", str(tmp_path / "fix.patch"), "--quiet", *extra,
+    ]
+    code = main(argv, env={"REDFIX_DATA_DIR": str(tmp_path / "data")})
+    return code, json.loads(out.read_text()) if out.exists() else {}
+
+
+def catalog(repo: Path) -> str:
+    return (repo / "bookshop" / "catalog.py").read_text()
+
+
+@pytest.mark.parametrize("answer", [CORRECT_DIFF, CORRECT_SEARCH_REPLACE, MALFORMED_DIFF],
+                         ids=["diff", "search-replace", "malformed-diff"])
+def test_correct_fix_is_validated(bookshop, scripted_model, tmp_path, answer):
+    scripted_model.script(answer)
+    code, result = fix(bookshop, scripted_model, tmp_path)
+    assert code == 0
+    assert result["status"] == "fixed"
+    assert "+    start = (page - 1) * per_page" in result["patch"]
+    validation = result["attempts"][0]["validation"]
+    assert validation["passed"] and validation["sandbox"] == "local"
+    after = {t["test"]: t["after"] for t in validation["tests"]}
+    assert after["tests.test_catalog::test_first_page_starts_with_first_item"] == "passed"
+    assert FIXED_CATALOG_LINE not in catalog(bookshop), "without --apply the repo is untouched"
+    assert (tmp_path / "fix.patch").read_text() == result["patch"]
+
+
+def test_apply_commits_on_a_new_branch(bookshop, scripted_model, tmp_path):
+    scripted_model.script(CORRECT_SEARCH_REPLACE)
+    code, _ = fix(bookshop, scripted_model, tmp_path, "--apply")
+    assert code == 0
+    assert FIXED_CATALOG_LINE in catalog(bookshop)
+    branch = subprocess.run(["git", "-C", str(bookshop), "branch", "--show-current"],
+                            capture_output=True, text=True, check=True).stdout.strip()
+    assert branch.startswith("redfix/fix-")
+    tests = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"],
+                           cwd=bookshop, capture_output=True, text=True)
+    assert tests.returncode == 0, tests.stdout
+
+
+def test_unapplicable_edit_is_reported_and_fed_back(bookshop, scripted_model, tmp_path):
+    scripted_model.script(UNAPPLICABLE, UNAPPLICABLE)
+    code, result = fix(bookshop, scripted_model, tmp_path, "--max-attempts", "2")
+    assert code == 1
+    assert result["status"] == "not-fixed"
+    assert [a["status"] for a in result["attempts"]] == ["edit-did-not-apply"]
+    assert "begin = page * size" in scripted_model.prompts()[1], "next prompt names the lines"
+    assert FIXED_CATALOG_LINE not in catalog(bookshop)
+
+
+def test_fix_that_breaks_another_test_is_a_regression(bookshop, scripted_model, tmp_path):
+    scripted_model.script(BREAKS_ANOTHER_TEST)
+    code, result = fix(bookshop, scripted_model, tmp_path)
+    assert code == 1
+    attempt = result["attempts"][0]
+    assert attempt["status"] == "regression"
+    assert attempt["validation"]["regressions"] == [
+        "tests.test_catalog::test_page_zero_is_refused"
+    ]
+
+
+def test_deleting_the_failing_asserts_is_refused_by_policy(bookshop, scripted_model, tmp_path):
+    scripted_model.script(DELETES_ASSERTS)
+    code, result = fix(bookshop, scripted_model, tmp_path)
+    assert code == 1
+    attempt = result["attempts"][0]
+    assert attempt["status"] == "policy-rejected"
+    assert "test_first_page_starts_with_first_item" in attempt["detail"]
+    assert attempt["validation"] is None, "a rejected candidate never runs"
+
+
+def test_repair_loop_recovers_after_a_wrong_candidate(bookshop, scripted_model, tmp_path):
+    scripted_model.script(BREAKS_ANOTHER_TEST, CORRECT_DIFF)
+    code, result = fix(bookshop, scripted_model, tmp_path, "--max-attempts", "2")
+    assert code == 0
+    assert [a["status"] for a in result["attempts"]] == ["regression", "validated"]
+    assert "test_page_zero_is_refused" in scripted_model.prompts()[1]
+
+
+def test_best_of_several_passing_candidates_is_the_smallest(bookshop, scripted_model, tmp_path):
+    bigger = CORRECT_DIFF.replace(
+        "+    start = (page - 1) * per_page\n",
+        "+    start = (page - 1) * per_page\n+    start = max(start, 0)\n",
+    )
+    scripted_model.script(bigger, CORRECT_SEARCH_REPLACE)
+    code, result = fix(bookshop, scripted_model, tmp_path, "--candidates", "2")
+    assert code == 0
+    assert [a["status"] for a in result["attempts"]] == ["validated", "validated"]
+    assert "max(start, 0)" not in result["patch"]
+
+
+def test_passing_suite_means_nothing_to_fix(bookshop, scripted_model, tmp_path):
+    path = bookshop / "bookshop" / "catalog.py"
+    path.write_text(path.read_text().replace("start = page *", "start = (page - 1) *"))
+    code, result = fix(bookshop, scripted_model, tmp_path)
+    assert code == 4
+    assert result["status"] == "nothing-fails"
+    assert scripted_model.requests == []
+
+
+def test_reported_failure_that_passes_now_is_not_reproducible(bookshop, scripted_model, tmp_path):
+    report = tmp_path / "old.xml"
+    report.write_text(
+        '<testsuite name="pytest" tests="1" failures="1">'
+        '<testcase classname="tests.test_pricing" name="test_basket_total" '
+        'file="tests/test_pricing.py">'
+        '<failure message="assert 0 == 355">assert 0 == 355</failure></testcase></testsuite>'
+    )
+    code, result = fix(bookshop, scripted_model, tmp_path, "--report", str(report))
+    assert code == 4
+    assert result["status"] == "not-reproducible"
+    assert result["reproduction"] == {"tests.test_pricing::test_basket_total": "not-reproducible"}
+    assert scripted_model.requests == [], "the model is never asked"
+
+
+def test_flaky_failure_is_not_sent_to_the_model(bookshop, scripted_model, tmp_path):
+    (bookshop / "tests" / "test_flaky.py").write_text(
+        "from pathlib import Path\n\n"
+        f"MARK = Path({str(tmp_path / 'flaky-mark')!r})\n\n"
+        "def test_sometimes():\n"
+        "    first = not MARK.exists()\n"
+        "    MARK.touch()\n"
+        "    assert not first\n"
+    )
+    report = tmp_path / "flaky.xml"
+    report.write_text(
+        '<testsuite tests="1" failures="1"><testcase classname="tests.test_flaky" '
+        'name="test_sometimes"><failure message="assert not True"/></testcase></testsuite>'
+    )
+    code, result = fix(bookshop, scripted_model, tmp_path, "--report", str(report))
+    assert code == 4
+    assert result["status"] == "flaky"
+    assert scripted_model.requests == []
+
+
+def test_unreachable_model_server_exits_3(bookshop, tmp_path, capsys):
+    argv = ["fix", "--repo", str(bookshop), "--connector", "openai",
+            "--base-url", "http://127.0.0.1:9/v1", "--model", MODEL, "--sandbox", "local"]
+    assert main(argv, env={}) == 3
+    assert "127.0.0.1:9" in capsys.readouterr().err
+
+
+def test_malformed_report_exits_2_and_names_the_file(bookshop, tmp_path, capsys):
+    report = tmp_path / "broken.xml"
+    report.write_bytes(b"<testsuite><testcase name='x'>")
+    argv = ["fix", "--repo", str(bookshop), "--report", str(report), "--sandbox", "local",
+            "--connector", "openai", "--base-url", "http://127.0.0.1:9/v1"]
+    assert main(argv, env={}) == 2, "bad input is found before any server is asked"
+    code = main(["report", str(report)], env={})
+    assert code == 2
+    assert "broken.xml" in capsys.readouterr().err
