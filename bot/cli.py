@@ -63,6 +63,13 @@ def _fix_parser(commands: Any) -> None:
         const=True,
         help="let the fix change existing tests",
     )
+    fix.add_argument(
+        "--no-regression-test",
+        dest="regression_test",
+        action="store_const",
+        const=False,
+        help="do not add a regression test to a validated fix",
+    )
     fix.add_argument("--hint", default="", help="a hint for the model from a human")
     fix.add_argument("--json", dest="json_path", type=Path, metavar="FILE")
     fix.add_argument("--patch", dest="patch_path", type=Path, metavar="FILE")

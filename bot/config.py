@@ -54,6 +54,7 @@ class RepoConfig(BaseModel):
     test_command: str | None = None
     setup: list[str] | None = None
     allow_test_edits: bool | None = None
+    regression_test: bool | None = None
     reports: list[str] | None = None
     ca_bundle: str | None = None
     docker: DockerConfig = DockerConfig()
@@ -72,6 +73,7 @@ class Settings:
     test_command: tuple[str, ...] = ("python", "-m", "pytest")
     setup: tuple[str, ...] | None = None  # None: detect from the repository
     allow_test_edits: bool = False
+    regression_test: bool = True
     reports: tuple[str, ...] = ()
     ca_bundle: str | None = None
     image: str = "python:3.11-slim"
@@ -94,6 +96,7 @@ ENVIRONMENT = {
     "reruns": "REDFIX_RERUNS",
     "test_command": "REDFIX_TEST_CMD",
     "allow_test_edits": "REDFIX_ALLOW_TEST_EDITS",
+    "regression_test": "REDFIX_REGRESSION_TEST",
     "ca_bundle": "REDFIX_CA_BUNDLE",
     "image": "REDFIX_IMAGE",
     "test_timeout_s": "REDFIX_TEST_TIMEOUT",
@@ -132,6 +135,7 @@ def _flatten(config: RepoConfig) -> dict[str, Any]:
         "test_command": config.test_command,
         "setup": tuple(config.setup) if config.setup is not None else None,
         "allow_test_edits": config.allow_test_edits,
+        "regression_test": config.regression_test,
         "reports": tuple(config.reports) if config.reports is not None else None,
         "ca_bundle": config.ca_bundle,
         "image": config.docker.image,

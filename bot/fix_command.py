@@ -40,6 +40,7 @@ SETTING_OPTIONS = (
     "max_attempts",
     "candidates",
     "reruns",
+    "regression_test",
     "allow_test_edits",
 )
 

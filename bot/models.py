@@ -279,6 +279,18 @@ class Attempt:
     candidate: FixCandidate | None = None
     validation: ValidationResult | None = None
     round: int = 1
+    files: Mapping[str, str] = field(default_factory=dict)  # patched contents, when applied
+
+
+@dataclass(frozen=True)
+class RegressionTest:
+    """A generated regression test and whether it passed the gates (`reason` if not)."""
+
+    path: str
+    name: str
+    source: str
+    kept: bool
+    reason: str = ""
 
 
 class FixStatus(StrEnum):
@@ -301,3 +313,4 @@ class FixOutcome:
     timings: Mapping[str, float] = field(default_factory=dict)
     sandbox: str = ""
     model: str = ""
+    regression_tests: tuple[RegressionTest, ...] = ()

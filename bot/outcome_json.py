@@ -55,6 +55,10 @@ def outcome_to_json(outcome: FixOutcome) -> dict[str, Any]:
         "reproduction": {key: str(value) for key, value in outcome.reproduction.items()},
         "attempts": [_attempt(attempt) for attempt in outcome.attempts],
         "patch": outcome.patch,
+        "regression_tests": [
+            {"path": t.path, "name": t.name, "kept": t.kept, "reason": t.reason}
+            for t in outcome.regression_tests
+        ],
         "tokens": {
             "prompt": sum(c.prompt_tokens for c in completions),
             "completion": sum(c.completion_tokens for c in completions),

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from bot.baseline import BaselineCache, tree_fingerprint
 from bot.config import Settings
-from bot.diffs import diff_size
+from bot.diffs import diff_size, unified_diff
 from bot.ingest import parse_report_bytes
 from bot.localize import Localization, Localizer, TracebackLocalizer
 from bot.models import (
@@ -30,10 +30,12 @@ from bot.models import (
 )
 from bot.ports import AIServiceConnector, Progress, SandboxRunner, SilentProgress
 from bot.prompting import PreviousAttempt
+from bot.regression import RegressionRequest, write_regression_test
 from bot.repair import AttemptContext, edits_fingerprint, generate, try_candidate
 from bot.reproduce import classify_runs, confirmed
+from bot.sourcefiles import read_source
 from bot.suite import Suite
-from bot.testrun import node_id
+from bot.testrun import node_id, source_of_test
 
 MIN_CONFIDENCE = 0.1
 
@@ -151,17 +153,48 @@ def run_fix(request: FixRequest, services: Services) -> FixOutcome:
             progress.stage("localize: reading tracebacks and the failing tests")
             localization = services.localizer.localize(targets, repo=request.repo)
         outcome = _repair_loop(request, services, suite, targets, baseline, localization, clock)
-    return FixOutcome(
-        outcome.status,
-        failures,
-        outcome.attempts,
-        outcome.patch,
-        outcome.explanation,
+        if outcome.status is FixStatus.FIXED and settings.regression_test:
+            with clock.measure("testgen"):
+                outcome = _with_regression_test(outcome, request, services, suite, targets[0])
+    return replace(
+        outcome,
+        failures=failures,
         reproduction=verdicts,
         timings=clock.timings,
         sandbox=services.runner.kind,
         model=settings.model,
     )
+
+
+def _with_regression_test(
+    outcome: FixOutcome, request: FixRequest, services: Services, suite: Suite, target: TestCase
+) -> FixOutcome:
+    """Add a regression test that fails before and passes after; the patch carries it."""
+    best = next(a for a in outcome.attempts if a.diff == outcome.patch and a.files)
+    test_path = source_of_test(target, request.repo)
+    test_source = best.files.get(test_path or "") or read_source(request.repo, test_path or "")
+    if test_path is None or not test_path.endswith(".py") or test_source is None:
+        return outcome
+    tried = write_regression_test(
+        RegressionRequest(
+            target,
+            test_path,
+            test_source,
+            best.files,
+            best.diff,
+            request.settings.model,
+            request.secrets,
+        ),
+        connector=services.connector,
+        suite=suite,
+        progress=services.progress,
+    )
+    kept = next((test for test in tried if test.kept), None)
+    if kept is None:
+        return replace(outcome, regression_tests=tried)
+    files = {**best.files, test_path: kept.source}
+    original = {path: read_source(request.repo, path) for path in files}
+    return replace(outcome, regression_tests=tried, patch=unified_diff(original, files))
 
 
 def _discover(

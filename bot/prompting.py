@@ -73,8 +73,10 @@ def pack_spans(spans: Sequence[CodeSpan], *, budget_chars: int) -> list[CodeSpan
 
 def as_data(text: str, secrets: Iterable[str]) -> str:
     """Text that goes between <data> markers: no secrets, and no way to close the markers."""
-    return redact(text, known_secrets=secrets).replace("<data>", "<data >").replace(
-        "</data>", "</data >"
+    return (
+        redact(text, known_secrets=secrets)
+        .replace("<data>", "<data >")
+        .replace("</data>", "</data >")
     )
 
 
@@ -126,5 +128,27 @@ def fix_messages(
         hint=as_data(hint, secrets),
         example_path=example_path,
         language=LANGUAGES.get(Path(example_path).suffix, ""),
+    )
+    return [ChatMessage("system", render("system.j2")), ChatMessage("user", user)]
+
+
+def testgen_messages(
+    failure: TestCase,
+    *,
+    diff: str,
+    test_path: str,
+    test_file: str,
+    suggested_name: str,
+    previous: str = "",
+    secrets: Sequence[str] = (),
+) -> list[ChatMessage]:
+    user = render(
+        "testgen.j2",
+        diff=redact(diff, known_secrets=secrets),
+        failure=as_data(head(f"{failure.key}\n{failure.message}", MAX_MESSAGE_CHARS), secrets),
+        test_path=test_path,
+        test_file=redact(head(test_file, MAX_TRACEBACK_CHARS), known_secrets=secrets),
+        suggested_name=suggested_name,
+        previous=as_data(previous, secrets),
     )
     return [ChatMessage("system", render("system.j2")), ChatMessage("user", user)]

@@ -20,9 +20,7 @@ PATTERNS = tuple(
         r"eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}",
     )
 )
-SENSITIVE_NAME = (
-    r"[A-Za-z0-9_]*(?:api[_-]?key|secret|token|passw(?:or)?d|credential)[A-Za-z0-9_]*"
-)
+SENSITIVE_NAME = r"[A-Za-z0-9_]*(?:api[_-]?key|secret|token|passw(?:or)?d|credential)[A-Za-z0-9_]*"
 # A secret-looking name given a quoted literal, or an environment-style line.
 QUOTED_ASSIGNMENT = re.compile(rf"(?i)\b({SENSITIVE_NAME})(\s*[:=]\s*)(['\"])([^'\"\s]{{6,}})\3")
 ENV_ASSIGNMENT = re.compile(

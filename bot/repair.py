@@ -135,8 +135,9 @@ def try_candidate(
         detail = "the answer held no edit I could read. " + "; ".join(candidate.parse_problems)
         return Attempt(number, AttemptStatus.NO_EDITS, detail.strip(), candidate=candidate)
     known = tuple(dict.fromkeys(span.path for span in context.localization.spans))
-    applied = apply_edits(candidate.edits, read=lambda path: read_source(context.repo, path),
-                          known_paths=known)
+    applied = apply_edits(
+        candidate.edits, read=lambda path: read_source(context.repo, path), known_paths=known
+    )
     if applied.failures:
         detail = "\n".join(f"{f.path}: {f.reason}\n{f.unmatched}".strip() for f in applied.failures)
         return Attempt(number, AttemptStatus.EDIT_DID_NOT_APPLY, detail, candidate=candidate)
@@ -148,4 +149,4 @@ def try_candidate(
         detail = "; ".join(verdict.violations)
         return Attempt(number, AttemptStatus.POLICY_REJECTED, detail, diff, candidate)
     status, detail, validation = validate_candidate(context, files, suite=suite)
-    return Attempt(number, status, detail, diff, candidate, validation)
+    return Attempt(number, status, detail, diff, candidate, validation, files=files)

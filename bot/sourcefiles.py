@@ -29,6 +29,8 @@ SKIPPED_DIRS = frozenset(
 MAX_SOURCE_BYTES = 1 << 20
 
 __all__ = ["is_test_path", "python_files", "read_source"]
+
+
 def python_files(repo: Path) -> Iterator[str]:
     """Repository-relative paths of Python files, in a stable order."""
     for directory, subdirs, files in os.walk(repo):

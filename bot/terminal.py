@@ -80,6 +80,9 @@ def summary(outcome: FixOutcome) -> str:
             f"validated in the {v.sandbox} sandbox: {len(v.verdicts)} tests, "
             f"{len(v.regressions)} regressions, {v.seconds:.1f}s"
         )
+    for test in outcome.regression_tests:
+        verdict = "added" if test.kept else "rejected"
+        lines.append(f"regression test {test.name or '(unreadable)'} {verdict}: {test.reason}")
     if outcome.explanation:
         lines.append(f"why: {outcome.explanation}")
     if outcome.patch:

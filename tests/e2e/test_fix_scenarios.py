@@ -101,9 +101,13 @@ def fix(repo: Path, model: ScriptedModel, tmp_path: Path, *extra: str) -> tuple[
     argv = [
         "fix", "--repo", str(repo), "--connector", "openai", "--base-url", model.base_url,
         "--model", MODEL, "--sandbox", "local", "--test-cmd", f"{sys.executable} -m pytest",
-        "--max-attempts", "1", "--candidates", "1", "--reruns", "2",
+        "--max-attempts", "1", "--candidates", "1", "--reruns", "1",
         "--json", str(out), "--patch", str(tmp_path / "fix.patch"), "--quiet", *extra,
     ]
+    if "--regression-test" in argv:
+        argv.remove("--regression-test")
+    else:
+        argv.append("--no-regression-test")
     code = main(argv, env={"REDFIX_DATA_DIR": str(tmp_path / "data")})
     return code, json.loads(out.read_text()) if out.exists() else {}
 
@@ -230,7 +234,7 @@ def test_flaky_failure_is_not_sent_to_the_model(bookshop, scripted_model, tmp_pa
         '<testsuite tests="1" failures="1"><testcase classname="tests.test_flaky" '
         'name="test_sometimes"><failure message="assert not True"/></testcase></testsuite>'
     )
-    code, result = fix(bookshop, scripted_model, tmp_path, "--report", str(report))
+    code, result = fix(bookshop, scripted_model, tmp_path, "--report", str(report), "--reruns", "2")
     assert code == 4
     assert result["status"] == "flaky"
     assert scripted_model.requests == []

@@ -1,0 +1,168 @@
+"""Regression tests: reading a generated test and the gates it must pass to be kept.
+
+Kept only if it passes on the fixed code, fails on the original code for the right
+reason (an assertion about the bug, not an import, syntax or name error), passes
+every rerun, and uses no network, clock or unseeded randomness.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from bot.models import Outcome, TestCase, TestReport
+
+FENCE = re.compile(r"```(?:python|py)?[ \t]*\n(.*?)```", re.DOTALL)
+WRONG_REASONS = (
+    "ImportError",
+    "ModuleNotFoundError",
+    "SyntaxError",
+    "IndentationError",
+    "NameError",
+    "fixture '",
+)
+NETWORK_MODULES = frozenset(
+    {"socket", "requests", "urllib", "http", "httpx", "aiohttp", "urllib3", "ftplib", "smtplib"}
+)
+CLOCK_CALLS = frozenset(
+    {
+        "time.time",
+        "time.monotonic",
+        "time.perf_counter",
+        "time.sleep",
+        "datetime.now",
+        "datetime.today",
+        "date.today",
+        "datetime.utcnow",
+        "uuid.uuid4",
+        "uuid.uuid1",
+        "os.urandom",
+    }
+)
+
+
+@dataclass(frozen=True)
+class GeneratedTest:
+    name: str
+    imports: tuple[str, ...]
+    function: str
+
+
+def extract_test(text: str) -> GeneratedTest | str:
+    """The first test function in the answer's code, or a sentence saying what is wrong."""
+    for block in FENCE.findall(text):
+        try:
+            module = ast.parse(block)
+        except SyntaxError as exc:
+            return f"the test does not parse: {exc.msg} at line {exc.lineno}"
+        tests = [
+            node
+            for node in module.body
+            if isinstance(node, ast.FunctionDef) and node.name.startswith("test")
+        ]
+        if tests:
+            imports = tuple(
+                ast.get_source_segment(block, node) or ""
+                for node in module.body
+                if isinstance(node, ast.Import | ast.ImportFrom)
+            )
+            start = min([tests[0].lineno, *(d.lineno for d in tests[0].decorator_list)])
+            function = "\n".join(block.splitlines()[start - 1 : tests[0].end_lineno])
+            return GeneratedTest(tests[0].name, imports, function)
+    return "the answer held no ```python block with a test function"
+
+
+def _dotted(node: ast.expr) -> str:
+    if isinstance(node, ast.Attribute):
+        return f"{_dotted(node.value)}.{node.attr}"
+    return node.id if isinstance(node, ast.Name) else ""
+
+
+def nondeterminism(test: GeneratedTest) -> list[str]:
+    """Reasons the test could pass or fail by chance or reach the outside world."""
+    source = "\n".join([*test.imports, test.function])
+    tree = ast.parse(source)
+    problems: list[str] = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import | ast.ImportFrom):
+            names = (
+                [node.module or ""]
+                if isinstance(node, ast.ImportFrom)
+                else [alias.name for alias in node.names]
+            )
+            problems += [
+                f"uses the network ({name})"
+                for name in names
+                if name.split(".")[0] in NETWORK_MODULES
+            ]
+        if isinstance(node, ast.Call):
+            called = _dotted(node.func)
+            if any(called.endswith(clock) for clock in CLOCK_CALLS):
+                problems.append(f"depends on the clock or entropy ({called})")
+    uses_random = "random." in source or "import random" in source
+    if uses_random and "seed(" not in source:
+        problems.append("uses randomness without a seed")
+    return list(dict.fromkeys(problems))
+
+
+def unique_name(name: str, existing_source: str) -> str:
+    taken = {
+        node.name
+        for node in ast.walk(ast.parse(existing_source))
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)
+    }
+    candidate, number = name, 2
+    while candidate in taken:
+        candidate, number = f"{name}_{number}", number + 1
+    return candidate
+
+
+def add_to_file(existing: str, test: GeneratedTest, *, name: str) -> str:
+    """The test file with the new test appended and its missing imports added on top."""
+    missing = [line for line in test.imports if line not in existing]
+    function = re.sub(rf"\bdef {re.escape(test.name)}\(", f"def {name}(", test.function, count=1)
+    header = "\n".join(missing) + "\n" if missing else ""
+    return f"{header}{existing.rstrip()}\n\n\n{function.rstrip()}\n"
+
+
+def _case(report: TestReport | None, name: str) -> TestCase | None:
+    if report is None:
+        return None
+    return next((case for case in report.cases if case.name.split("[")[0] == name), None)
+
+
+def fails_for_the_right_reason(report: TestReport | None, name: str) -> str | None:
+    """None when the test failed on the original code because of the bug, else why not."""
+    case = _case(report, name)
+    if case is None:
+        return _not_collected(report)
+    if case.outcome is Outcome.PASSED:
+        return "the test also passes on the original code, so it does not catch the bug"
+    text = f"{case.message}\n{case.traceback}"
+    wrong = next((reason for reason in WRONG_REASONS if reason in text), None)
+    if case.outcome is Outcome.ERROR or wrong:
+        return f"on the original code it fails for the wrong reason ({wrong or 'error'})"
+    if case.outcome is not Outcome.FAILED:
+        return f"on the original code the test was {case.outcome}"
+    return None
+
+
+def _not_collected(report: TestReport | None) -> str:
+    """Why a test has no result: usually its file failed to import (a collection error)."""
+    errors = report.failures if report else ()
+    text = "\n".join(f"{case.message}\n{case.traceback}" for case in errors)
+    wrong = next((reason for reason in WRONG_REASONS if reason in text), None)
+    if wrong:
+        return f"on the original code it fails for the wrong reason ({wrong}) before running"
+    return "on the original code the test did not run (no result was reported)"
+
+
+def passes_every_run(reports: Sequence[TestReport | None], name: str) -> str | None:
+    for number, report in enumerate(reports, start=1):
+        case = _case(report, name)
+        if case is None or case.outcome is not Outcome.PASSED:
+            outcome = case.outcome if case else "not run"
+            return f"on the fixed code run {number} of {len(reports)} was {outcome}: it is flaky"
+    return None
