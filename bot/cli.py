@@ -85,6 +85,17 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("paths", type=Path, nargs="+", metavar="PATH")
     report.add_argument("--json", action="store_true", help="print JSON")
     _fix_parser(commands)
+    tests = commands.add_parser("tests", help="write tests for an existing change")
+    tests.add_argument("--repo", type=Path, default=Path("."))
+    tests.add_argument("--base", required=True, help="the revision the change starts from")
+    for flag in ("--connector", "--model", "--sandbox"):
+        tests.add_argument(flag)
+    tests.add_argument("--base-url", dest="base_url")
+    tests.add_argument("--test-cmd", dest="test_command")
+    tests.add_argument("--json", dest="json_path", type=Path, metavar="FILE")
+    tests.add_argument("--patch", dest="patch_path", type=Path, metavar="FILE")
+    tests.add_argument("--apply", action="store_true", help="commit the test on a new branch")
+    tests.add_argument("--quiet", action="store_true")
     doctor = commands.add_parser("doctor", help="check the model server, Docker, git, config")
     doctor.add_argument("--repo", type=Path, default=Path("."))
     doctor.add_argument("--connector", choices=["auto", "ollama", "openai"])
@@ -116,6 +127,10 @@ def dispatch(args: argparse.Namespace, env: Mapping[str, str]) -> int:
         from bot.doctor import run_doctor
 
         return run_doctor(args, env)
+    if args.command == "tests":
+        from bot.tests_command import run_tests_command
+
+        return run_tests_command(args, env)
     from bot.fix_command import run_fix_command
 
     status = run_fix_command(args, env)

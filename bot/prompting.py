@@ -133,7 +133,7 @@ def fix_messages(
 
 
 def testgen_messages(
-    failure: TestCase,
+    failure: TestCase | None,
     *,
     diff: str,
     test_path: str,
@@ -145,7 +145,9 @@ def testgen_messages(
     user = render(
         "testgen.j2",
         diff=redact(diff, known_secrets=secrets),
-        failure=as_data(head(f"{failure.key}\n{failure.message}", MAX_MESSAGE_CHARS), secrets),
+        failure=as_data(head(f"{failure.key}\n{failure.message}", MAX_MESSAGE_CHARS), secrets)
+        if failure
+        else "",
         test_path=test_path,
         test_file=redact(head(test_file, MAX_TRACEBACK_CHARS), known_secrets=secrets),
         suggested_name=suggested_name,

@@ -22,7 +22,10 @@ from bot.testgen import (
 
 @dataclass(frozen=True)
 class RegressionRequest:
-    failure: TestCase
+    """A test to write for `fix_files` over the repository. Without a failure (a change
+    that fixed no reported bug) there is no original behaviour to fail on."""
+
+    failure: TestCase | None
     test_path: str
     test_source: str  # the test file as it is before the fix
     fix_files: Mapping[str, str]
@@ -31,10 +34,13 @@ class RegressionRequest:
     secrets: tuple[str, ...] = ()
     tries: int = 2
     reruns: int = 5
+    suggested_name: str = ""
 
-
-def _suggested_name(failure: TestCase) -> str:
-    return f"{failure.name.split('[')[0]}_regression"
+    @property
+    def name_hint(self) -> str:
+        if self.suggested_name:
+            return self.suggested_name
+        return f"{self.failure.name.split('[')[0]}_regression" if self.failure else "test_change"
 
 
 def _judge(test: GeneratedTest, request: RegressionRequest, suite: Suite) -> RegressionTest:
@@ -45,10 +51,11 @@ def _judge(test: GeneratedTest, request: RegressionRequest, suite: Suite) -> Reg
     if problems:
         return _with_reason(rejected, "; ".join(problems))
     node = f"{request.test_path}::{name}"
-    before = suite.run([node], overlay={request.test_path: content}).report
-    reason = fails_for_the_right_reason(before, name)
-    if reason:
-        return _with_reason(rejected, reason)
+    if request.failure is not None:
+        before = suite.run([node], overlay={request.test_path: content}).report
+        reason = fails_for_the_right_reason(before, name)
+        if reason:
+            return _with_reason(rejected, reason)
     overlay = {**request.fix_files, request.test_path: content}
     after = [suite.run([node], overlay=overlay).report for _ in range(request.reruns)]
     reason = passes_every_run(after, name)
@@ -59,7 +66,8 @@ def _judge(test: GeneratedTest, request: RegressionRequest, suite: Suite) -> Reg
         name,
         content,
         kept=True,
-        reason=f"fails on the original code, passes {request.reruns} runs",
+        reason=f"{'fails on the original code, ' if request.failure else ''}"
+        f"passes {request.reruns} runs in a row",
     )
 
 
@@ -84,7 +92,7 @@ def write_regression_test(
             diff=request.diff,
             test_path=request.test_path,
             test_file=request.test_source,
-            suggested_name=_suggested_name(request.failure),
+            suggested_name=request.name_hint,
             previous=previous,
             secrets=request.secrets,
         )

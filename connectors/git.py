@@ -28,6 +28,13 @@ def head_commit(repo: Path) -> str | None:
         return None
 
 
+def diff_since(repo: Path, base: str) -> str:
+    """The change from the merge base of `base` and HEAD to HEAD (what a PR shows)."""
+    if head_commit(repo) is None:
+        raise UsageError(f"--base needs a git repository with commits: {repo} has none")
+    return _git(repo, "diff", "--no-color", "--no-ext-diff", f"{base}...HEAD")
+
+
 def commit_on_branch(repo: Path, patch: str, *, branch: str, message: str) -> str:
     """Create `branch` from HEAD, apply `patch` to it and commit; return the commit id.
 
@@ -40,8 +47,13 @@ def commit_on_branch(repo: Path, patch: str, *, branch: str, message: str) -> st
     _git(repo, "apply", "--index", "-", stdin=patch)
     _git(
         repo,
-        "-c", "user.name=redfix",
-        "-c", "user.email=redfix@localhost",
-        "commit", "--no-verify", "-m", message,
+        "-c",
+        "user.name=redfix",
+        "-c",
+        "user.email=redfix@localhost",
+        "commit",
+        "--no-verify",
+        "-m",
+        message,
     )
     return _git(repo, "rev-parse", "HEAD").strip()
