@@ -256,3 +256,29 @@ def test_malformed_report_exits_2_and_names_the_file(bookshop, tmp_path, capsys)
     code = main(["report", str(report)], env={})
     assert code == 2
     assert "broken.xml" in capsys.readouterr().err
+
+
+@pytest.mark.docker
+def test_fix_validated_in_docker_end_to_end(bookshop, scripted_model, tmp_path):
+    scripted_model.script(CORRECT_SEARCH_REPLACE)
+    out = tmp_path / "result.json"
+    argv = ["fix", "--repo", str(bookshop), "--connector", "openai",
+            "--base-url", scripted_model.base_url, "--model", MODEL, "--sandbox", "docker",
+            "--max-attempts", "1", "--candidates", "1", "--reruns", "1",
+            "--no-regression-test", "--json", str(out), "--quiet"]
+    code = main(argv, env={"REDFIX_DATA_DIR": str(tmp_path / "data")})
+    result = json.loads(out.read_text())
+    assert code == 0, result
+    assert result["sandbox"] == "docker"
+    assert result["attempts"][0]["validation"]["sandbox"] == "docker"
+    assert result["attempts"][0]["validation"]["passed"]
+
+
+def test_docker_required_but_down_exits_3_with_how_to_start(bookshop, scripted_model, capsys,
+                                                             monkeypatch):
+    monkeypatch.setenv("DOCKER_HOST", "unix:///nonexistent/docker.sock")
+    argv = ["fix", "--repo", str(bookshop), "--connector", "openai",
+            "--base-url", scripted_model.base_url, "--model", MODEL, "--sandbox", "docker"]
+    assert main(argv, env={}) == 3
+    err = capsys.readouterr().err
+    assert "Docker" in err and "setup-docker" in err
