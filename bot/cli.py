@@ -18,6 +18,7 @@ from bot import __version__
 from bot.errors import RedfixError, UsageError
 from bot.ingest import case_to_json, parse_report_files
 from bot.models import FixStatus
+from bot.service.settings import add_serve_arguments
 
 EXIT_CODES = {
     FixStatus.FIXED: 0,
@@ -78,7 +79,9 @@ def _fix_parser(commands: Any) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="redfix", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(
+        prog="redfix", description="Turn a red test run into a validated fix, with local models."
+    )
     parser.add_argument("--version", action="version", version=f"redfix {__version__}")
     commands = parser.add_subparsers(dest="command", required=True)
     report = commands.add_parser("report", help="list failing tests in JUnit XML reports")
@@ -96,6 +99,8 @@ def build_parser() -> argparse.ArgumentParser:
     tests.add_argument("--patch", dest="patch_path", type=Path, metavar="FILE")
     tests.add_argument("--apply", action="store_true", help="commit the test on a new branch")
     tests.add_argument("--quiet", action="store_true")
+    add_serve_arguments(commands.add_parser("serve", help="run the GitHub App service"))
+    commands.add_parser("worker", help="run queue workers only (sharing REDFIX_REDIS_URL)")
     doctor = commands.add_parser("doctor", help="check the model server, Docker, git, config")
     doctor.add_argument("--repo", type=Path, default=Path("."))
     doctor.add_argument("--connector", choices=["auto", "ollama", "openai"])
@@ -127,6 +132,14 @@ def dispatch(args: argparse.Namespace, env: Mapping[str, str]) -> int:
         from bot.doctor import run_doctor
 
         return run_doctor(args, env)
+    if args.command == "serve":
+        from bot.service.main import serve_command
+
+        return serve_command(args, env)
+    if args.command == "worker":
+        from bot.service.main import worker_command
+
+        return worker_command(env)
     if args.command == "tests":
         from bot.tests_command import run_tests_command
 

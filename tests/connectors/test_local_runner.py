@@ -60,7 +60,10 @@ def test_timeout_kills_the_whole_process_group(tmp_path):
     (source / "child.py").write_text(
         f"import time\ntime.sleep(3)\nopen({str(marker)!r}, 'w').close()\n"
     )
-    code = "import subprocess, sys, time\nsubprocess.Popen([sys.executable, 'child.py'])\ntime.sleep(60)"
+    code = (
+        "import subprocess, sys, time\n"
+        "subprocess.Popen([sys.executable, 'child.py'])\ntime.sleep(60)"
+    )
     outcome = LocalRunner().run(RunSpec(source=source, argv=python(code), timeout_s=1))
     assert outcome.termination is Termination.TIMEOUT
     assert outcome.exit_code is None

@@ -1,0 +1,5 @@
+import sys
+
+from bot.service.main import main
+
+sys.exit(main())

@@ -1,0 +1,50 @@
+"""The service's one seam to GitHub (implemented by connectors.github with PyGithub)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+
+from bot.service.publishing import CheckRunPlan, CommentPlan, PullRequestPlan
+
+
+@dataclass(frozen=True)
+class PullRequestRef:
+    number: int
+    url: str
+
+
+@dataclass(frozen=True)
+class ReportFile:
+    """A file found in a build's artifacts: `artifact/member` and its bytes."""
+
+    name: str
+    data: bytes
+
+
+class GitHubGateway(Protocol):
+    """What the worker asks of GitHub for one installation."""
+
+    def token(self) -> str:
+        """A valid installation token (cached until shortly before it expires)."""
+
+    def report_files(
+        self, repository: str, run_id: int, globs: tuple[str, ...]
+    ) -> list[ReportFile]:
+        """Members of the run's artifacts whose paths match `globs`."""
+
+    def failed_job_logs(self, repository: str, run_id: int) -> dict[str, str]:
+        """The logs of the run's failed jobs, by job name."""
+
+    def find_open_pull(self, repository: str, branch: str) -> PullRequestRef | None: ...
+
+    def create_pull(self, repository: str, plan: PullRequestPlan) -> PullRequestRef: ...
+
+    def update_pull(
+        self, repository: str, number: int, plan: PullRequestPlan
+    ) -> PullRequestRef: ...
+
+    def upsert_comment(self, repository: str, plan: CommentPlan) -> str:
+        """Edit the comment carrying `plan.marker`, or create it; return its URL."""
+
+    def create_check_run(self, repository: str, plan: CheckRunPlan) -> str: ...

@@ -1,0 +1,188 @@
+"""What to do with each event, Probot-style: one handler per `event.action`.
+
+Handlers are pure: they read the payload and return a decision; the web app
+records and queues it. Unknown events are acknowledged and ignored.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from bot.service.jobs import FixJob
+from bot.service.webhooks import WebhookEvent
+
+BRANCH_PREFIX = "redfix/"
+CHECK_NAME = "redfix"
+ACTIONS_APP_SLUG = "github-actions"
+
+
+@dataclass(frozen=True)
+class StartFix:
+    job: FixJob
+
+
+@dataclass(frozen=True)
+class Ignore:
+    reason: str
+
+
+@dataclass(frozen=True)
+class Pong:
+    zen: str
+
+
+@dataclass(frozen=True)
+class InstallationChange:
+    installation_id: int
+    account: str
+    added: tuple[str, ...] = ()
+    removed: tuple[str, ...] = ()
+    uninstalled: bool = False
+
+
+Decision = StartFix | Ignore | Pong | InstallationChange
+Handler = Callable[[WebhookEvent], Decision]
+HANDLERS: dict[str, Handler] = {}
+
+
+def on(*names: str) -> Callable[[Handler], Handler]:
+    """Register a handler for `event` or `event.action` names."""
+
+    def register(handler: Handler) -> Handler:
+        for name in names:
+            HANDLERS[name] = handler
+        return handler
+
+    return register
+
+
+def route(event: WebhookEvent) -> Decision:
+    handler = HANDLERS.get(event.qualified_name) or HANDLERS.get(event.name)
+    if handler is None:
+        return Ignore(f"no handler for {event.qualified_name}")
+    return handler(event)
+
+
+def _mapping(value: Any) -> Mapping[str, Any]:
+    return value if isinstance(value, Mapping) else {}
+
+
+def _installation_id(payload: Mapping[str, Any]) -> int | None:
+    value = _mapping(payload.get("installation")).get("id")
+    return value if isinstance(value, int) else None
+
+
+@on("ping")
+def _ping(event: WebhookEvent) -> Decision:
+    return Pong(str(event.payload.get("zen", "")))
+
+
+def _build_guard(branch: str, *, installation: int | None, repo: Mapping[str, Any]) -> str:
+    """Why this build must not become a job, or "" when it may."""
+    if installation is None:
+        return "no installation in the payload: only a GitHub App receives these"
+    if not branch:
+        return "the build has no branch (a tag or a detached run)"
+    if branch.startswith(BRANCH_PREFIX):
+        return f"build of redfix's own branch {branch}: ignored to avoid a loop"
+    if not repo.get("full_name") or not repo.get("clone_url"):
+        return "the payload names no repository"
+    return ""
+
+
+def _pull_numbers(pulls: Any) -> tuple[int, ...]:
+    if not isinstance(pulls, list):
+        return ()
+    return tuple(p["number"] for p in pulls if isinstance(p, Mapping) and "number" in p)
+
+
+@on("workflow_run.completed")
+def _workflow_run(event: WebhookEvent) -> Decision:
+    run = _mapping(event.payload.get("workflow_run"))
+    repo = _mapping(event.payload.get("repository"))
+    if run.get("conclusion") != "failure":
+        return Ignore(f"workflow run concluded {run.get('conclusion')!r}, not 'failure'")
+    branch = str(run.get("head_branch") or "")
+    installation = _installation_id(event.payload)
+    guard = _build_guard(branch, installation=installation, repo=repo)
+    if guard or installation is None:
+        return Ignore(guard)
+    head_repo = _mapping(run.get("head_repository")).get("full_name")
+    return StartFix(
+        FixJob(
+            delivery_id=event.delivery_id,
+            event="workflow_run",
+            installation_id=installation,
+            repository=str(repo["full_name"]),
+            clone_url=str(repo["clone_url"]),
+            default_branch=str(repo.get("default_branch") or "main"),
+            head_sha=str(run.get("head_sha", "")),
+            head_branch=branch,
+            build_url=str(run.get("html_url", "")),
+            run_id=int(run["id"]),
+            pull_requests=_pull_numbers(run.get("pull_requests")),
+            from_fork=bool(head_repo) and head_repo != repo["full_name"],
+        )
+    )
+
+
+@on("check_run.completed")
+def _check_run(event: WebhookEvent) -> Decision:
+    """Checks published by another CI; Actions' own checks arrive as workflow_run."""
+    check = _mapping(event.payload.get("check_run"))
+    repo = _mapping(event.payload.get("repository"))
+    app_slug = _mapping(check.get("app")).get("slug")
+    if check.get("conclusion") != "failure":
+        return Ignore(f"check run concluded {check.get('conclusion')!r}, not 'failure'")
+    if check.get("name") == CHECK_NAME:
+        return Ignore("redfix's own check run")
+    if app_slug == ACTIONS_APP_SLUG:
+        return Ignore("a GitHub Actions check: handled by its workflow_run event")
+    suite = _mapping(check.get("check_suite"))
+    branch = str(suite.get("head_branch") or "")
+    installation = _installation_id(event.payload)
+    guard = _build_guard(branch, installation=installation, repo=repo)
+    if guard or installation is None:
+        return Ignore(guard)
+    return StartFix(
+        FixJob(
+            delivery_id=event.delivery_id,
+            event="check_run",
+            installation_id=installation,
+            repository=str(repo["full_name"]),
+            clone_url=str(repo["clone_url"]),
+            default_branch=str(repo.get("default_branch") or "main"),
+            head_sha=str(check.get("head_sha", "")),
+            head_branch=branch,
+            build_url=str(check.get("html_url") or check.get("details_url") or ""),
+            check_run_id=int(check["id"]),
+            pull_requests=_pull_numbers(suite.get("pull_requests")),
+        )
+    )
+
+
+def _repo_names(items: Any) -> tuple[str, ...]:
+    if not isinstance(items, list):
+        return ()
+    return tuple(str(r["full_name"]) for r in items if isinstance(r, Mapping) and "full_name" in r)
+
+
+@on("installation", "installation_repositories")
+def _installation(event: WebhookEvent) -> Decision:
+    installation = _mapping(event.payload.get("installation"))
+    if not isinstance(installation.get("id"), int):
+        return Ignore("installation event without an installation id")
+    account = str(_mapping(installation.get("account")).get("login", ""))
+    payload = event.payload
+    added = _repo_names(payload.get("repositories_added")) or (
+        _repo_names(payload.get("repositories")) if event.action == "created" else ()
+    )
+    return InstallationChange(
+        installation_id=int(installation["id"]),
+        account=account,
+        added=added,
+        removed=_repo_names(payload.get("repositories_removed")),
+        uninstalled=event.name == "installation" and event.action == "deleted",
+    )

@@ -1,0 +1,1 @@
+"""GitHub through PyGithub: app authentication, the REST gateway, git over HTTPS."""

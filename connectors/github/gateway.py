@@ -1,0 +1,180 @@
+"""PyGithubGateway: the service's GitHub seam for one installation, through PyGithub."""
+
+from __future__ import annotations
+
+import fnmatch
+import io
+import zipfile
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import requests
+from github import Auth, Github, GithubException, GithubRetry
+from github.Repository import Repository
+
+from bot.service.errors import GitHubUnavailable
+from bot.service.gateway import PullRequestRef, ReportFile
+from bot.service.publishing import CheckRunPlan, CommentPlan, PullRequestPlan
+from connectors.github.auth import InstallationTokens, retry_policy
+from connectors.github.errors import translated
+
+MAX_ARTIFACT_BYTES = 512 * 1024 * 1024
+MAX_LOG_CHARS = 200_000
+TIMEOUT_S = 30
+
+
+@contextmanager
+def _calling_github(doing: str) -> Iterator[None]:
+    try:
+        yield
+    except GithubException as exc:
+        raise translated(exc, doing) from exc
+    except requests.RequestException as exc:
+        raise GitHubUnavailable(f"{doing}: GitHub cannot be reached ({exc}); will retry") from exc
+
+
+class PyGithubGateway:
+    """GitHub for one token source: an app installation (the service) or a plain token
+    (the Action's GITHUB_TOKEN)."""
+
+    def __init__(
+        self, token: Callable[[], str], *, api_url: str, retry: GithubRetry | None = None
+    ) -> None:
+        self._token = token
+        self.api_url = api_url.rstrip("/")
+        self._retry = retry or retry_policy()
+        self._repos: dict[tuple[str, str], Repository] = {}
+
+    @classmethod
+    def for_installation(
+        cls, tokens: InstallationTokens, installation_id: int, *, retry: GithubRetry | None = None
+    ) -> PyGithubGateway:
+        return cls(
+            lambda: tokens.token(installation_id), api_url=tokens.credentials.api_url, retry=retry
+        )
+
+    def token(self) -> str:
+        return self._token()
+
+    def _client(self) -> Github:
+        return Github(
+            auth=Auth.Token(self.token()),
+            base_url=self.api_url,
+            retry=self._retry,
+            timeout=TIMEOUT_S,
+        )
+
+    def _repo(self, name: str) -> Repository:
+        key = (name, self.token())  # a renewed token needs a new client
+        if key not in self._repos:
+            with _calling_github(f"reading repository {name}"):
+                self._repos[key] = self._client().get_repo(name)
+        return self._repos[key]
+
+    def _download(self, url: str, *, doing: str) -> bytes:
+        with _calling_github(doing):
+            requester = self._client().requester
+            _, _, chunks = requester.getStream(url, chunk_size=1 << 16)
+            data = bytearray()
+            for chunk in chunks:
+                data += chunk
+                if len(data) > MAX_ARTIFACT_BYTES:
+                    raise GitHubUnavailable(f"{doing}: over {MAX_ARTIFACT_BYTES} bytes, skipped")
+            return bytes(data)
+
+    def report_files(
+        self, repository: str, run_id: int, globs: tuple[str, ...]
+    ) -> list[ReportFile]:
+        with _calling_github(f"listing the artifacts of run {run_id}"):
+            artifacts = list(self._repo(repository).get_workflow_run(run_id).get_artifacts())
+        found: list[ReportFile] = []
+        for artifact in artifacts:
+            if artifact.expired:
+                continue
+            data = self._download(
+                artifact.archive_download_url, doing=f"downloading artifact {artifact.name}"
+            )
+            found += _matching_members(artifact.name, data, globs)
+        return found
+
+    def failed_job_logs(self, repository: str, run_id: int) -> dict[str, str]:
+        logs: dict[str, str] = {}
+        with _calling_github(f"listing the jobs of run {run_id}"):
+            jobs = list(self._repo(repository).get_workflow_run(run_id).jobs())
+        for job in jobs:
+            if job.conclusion != "failure":
+                continue
+            with _calling_github(f"locating the log of job {job.name}"):
+                location = job.logs_url()
+            text = self._download(location, doing=f"downloading the log of job {job.name}")
+            logs[job.name] = text.decode("utf-8", "replace")[-MAX_LOG_CHARS:]
+        return logs
+
+    def find_open_pull(self, repository: str, branch: str) -> PullRequestRef | None:
+        repo = self._repo(repository)
+        owner = repository.split("/", 1)[0]
+        with _calling_github(f"looking for an open pull request from {branch}"):
+            for pull in repo.get_pulls(state="open", head=f"{owner}:{branch}"):
+                if pull.head.ref == branch:
+                    return PullRequestRef(pull.number, pull.html_url)
+        return None
+
+    def create_pull(self, repository: str, plan: PullRequestPlan) -> PullRequestRef:
+        with _calling_github(f"opening a pull request from {plan.branch} into {plan.base}"):
+            pull = self._repo(repository).create_pull(
+                base=plan.base, head=plan.branch, title=plan.title, body=plan.body
+            )
+        return PullRequestRef(pull.number, pull.html_url)
+
+    def update_pull(self, repository: str, number: int, plan: PullRequestPlan) -> PullRequestRef:
+        with _calling_github(f"updating pull request #{number}"):
+            pull = self._repo(repository).get_pull(number)
+            pull.edit(title=plan.title, body=plan.body)
+        return PullRequestRef(pull.number, pull.html_url)
+
+    def upsert_comment(self, repository: str, plan: CommentPlan) -> str:
+        with _calling_github(f"commenting on #{plan.issue_number}"):
+            pull = self._repo(repository).get_pull(plan.issue_number)
+            for comment in pull.get_issue_comments():
+                if plan.marker in (comment.body or ""):
+                    comment.edit(plan.body)
+                    return str(comment.html_url)
+            return str(pull.create_issue_comment(plan.body).html_url)
+
+    def create_check_run(self, repository: str, plan: CheckRunPlan) -> str:
+        output: dict[str, Any] = {"title": plan.title, "summary": plan.summary}
+        with _calling_github(f"creating the {plan.name} check run"):
+            run = self._repo(repository).create_check_run(
+                name=plan.name,
+                head_sha=plan.head_sha,
+                status="completed",
+                conclusion=plan.conclusion,
+                output=output,
+            )
+        return str(run.html_url)
+
+    def installation_repositories(self) -> list[str]:
+        with _calling_github("listing the installation's repositories"):
+            client = self._client()
+            _, data = client.requester.requestJsonAndCheck("GET", "/installation/repositories")
+        return [str(repo["full_name"]) for repo in data.get("repositories", [])]
+
+
+def _matching_members(artifact: str, data: bytes, globs: tuple[str, ...]) -> list[ReportFile]:
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+    except zipfile.BadZipFile:
+        return []
+    found = []
+    for info in archive.infolist():
+        if info.is_dir() or not _matches(info.filename, globs):
+            continue
+        found.append(ReportFile(f"{artifact}/{info.filename}", archive.read(info)))
+    return found
+
+
+def _matches(path: str, globs: tuple[str, ...]) -> bool:
+    candidates = (path, path.rsplit("/", 1)[-1])
+    return any(fnmatch.fnmatch(c, g) for g in globs for c in candidates)
+
