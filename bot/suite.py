@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from bot.errors import UsageError
-from bot.models import RunOutcome, RunSpec, TestReport
+from bot.models import RunOutcome, RunSpec, Termination, TestReport
 from bot.ports import SandboxRunner
 from bot.testrun import read_run, suite_argv
 
@@ -54,8 +54,16 @@ class Suite:
         if run.report is not None:
             return run.report
         command = " ".join(self.command)
+        outcome = run.outcome
+        if outcome.termination is Termination.TIMEOUT:
+            raise UsageError(
+                f"`{command}` did not finish within {self.timeout_s:g}s in the {outcome.sandbox} "
+                "sandbox (a test that never ends, or a slow suite): raise `timeouts.tests` in "
+                ".github/redfix.yml or REDFIX_TEST_TIMEOUT, or pass --report with the failing "
+                "run's JUnit report"
+            )
         raise UsageError(
-            f"`{command}` wrote no JUnit report in the {run.outcome.sandbox} sandbox "
-            f"(exit {run.outcome.exit_code}, {run.outcome.termination}); check --test-cmd. "
-            f"Last output:\n{run.outcome.output[-2000:]}"
+            f"`{command}` wrote no JUnit report in the {outcome.sandbox} sandbox "
+            f"(exit {outcome.exit_code}, {outcome.termination}); check --test-cmd. "
+            f"Last output:\n{outcome.output[-2000:]}"
         )

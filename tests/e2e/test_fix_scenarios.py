@@ -282,3 +282,15 @@ def test_docker_required_but_down_exits_3_with_how_to_start(bookshop, scripted_m
     assert main(argv, env={}) == 3
     err = capsys.readouterr().err
     assert "Docker" in err and "setup-docker" in err
+
+
+def test_a_suite_that_never_finishes_names_the_timeout(bookshop, scripted_model, tmp_path,
+                                                         capsys):
+    (bookshop / "tests" / "test_hang.py").write_text(
+        "def test_forever():\n    while True:\n        pass\n")
+    out = tmp_path / "r.json"
+    argv = ["fix", "--repo", str(bookshop), "--connector", "openai", "--base-url",
+            scripted_model.base_url, "--model", MODEL, "--sandbox", "local",
+            "--test-cmd", f"{sys.executable} -m pytest", "--json", str(out), "--quiet"]
+    assert main(argv, env={"REDFIX_TEST_TIMEOUT": "3"}) == 2
+    assert "within 3s" in capsys.readouterr().err
