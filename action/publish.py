@@ -1,0 +1,141 @@
+"""Opening (or updating) the pull request of a validated fix, with the workflow's token.
+
+The rules are the service's: the plan (branch `redfix/<branch>-<signature digest>`,
+title and body from prompts/pr_body.j2) comes from bot.service.publishing, the push
+goes through connectors.github.remote (which refuses any branch but redfix's own),
+and an open pull request from the same branch, i.e. the same failure, is updated
+instead of duplicated. The commit is made in a scratch clone, so the workspace the
+job checked out stays exactly as it was for the steps after this one.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+
+from action.context import BuildTarget
+from action.summary import Publication
+from bot.errors import UsageError
+from bot.models import FixOutcome
+from bot.service.gateway import PullRequestRef
+from bot.service.jobs import FixJob
+from bot.service.publishing import PullRequestPlan, comment_plans, pull_request_plan
+from connectors.git import commit_on_branch
+from connectors.github.gateway import PyGithubGateway, _calling_github
+from connectors.github.remote import clone_at, push_branch
+
+GIT_TIMEOUT_S = 300
+
+
+class ActionGateway(PyGithubGateway):
+    """The service's PyGithub gateway with a fixed token, opening drafts when asked."""
+
+    def __init__(self, token: str, *, api_url: str, draft: bool = False) -> None:
+        super().__init__(lambda: token, api_url=api_url)
+        self.draft = draft
+
+    def create_pull(self, repository: str, plan: PullRequestPlan) -> PullRequestRef:
+        if not self.draft:
+            return super().create_pull(repository, plan)
+        with _calling_github(f"opening a draft pull request from {plan.branch} into {plan.base}"):
+            pull = self._repo(repository).create_pull(
+                base=plan.base, head=plan.branch, title=plan.title, body=plan.body, draft=True
+            )
+        return PullRequestRef(pull.number, pull.html_url)
+
+
+def job_for(target: BuildTarget, *, run_id: str) -> FixJob:
+    """The build as the service's publishing rules describe one."""
+    return FixJob(
+        delivery_id=f"actions-run-{run_id}",
+        event="action",
+        installation_id=0,
+        repository=target.repository,
+        clone_url=target.clone_url,
+        default_branch=target.default_branch,
+        head_sha=target.head_sha,
+        head_branch=target.head_branch,
+        build_url=target.build_url,
+        pull_requests=target.pull_requests,
+        from_fork=target.from_fork,
+    )
+
+
+def why_no_pull_request(target: BuildTarget, outcome: FixOutcome) -> str:
+    if not outcome.patch:
+        return f"no validated fix ({outcome.status})"
+    if target.from_fork:
+        return "the build comes from a fork, whose branch redfix may not push to"
+    if not target.head_branch:
+        return "the build has no branch (a tag or a detached run) to propose a fix to"
+    return "nothing to propose"
+
+
+def _git(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(["git", *args], capture_output=True, text=True, check=False,
+                          timeout=GIT_TIMEOUT_S)
+
+
+def scratch_checkout(workspace: Path, dest: Path, *, target: BuildTarget, token: str) -> Path:
+    """A checkout of the red commit whose `origin` is the repository on GitHub.
+
+    The workspace lends its objects (`clone --shared`) when it has the commit (the
+    usual case, also for shallow checkouts); otherwise the commit is fetched.
+    """
+    if _git("-C", str(workspace), "cat-file", "-e", f"{target.head_sha}^{{commit}}").returncode:
+        return clone_at(target.clone_url, dest, token=token, sha=target.head_sha,
+                        default_branch=target.default_branch)
+    steps = {
+        "clone": ("clone", "-q", "--shared", "--no-checkout", str(workspace), str(dest)),
+        "checkout": ("-C", str(dest), "checkout", "-q", "--detach", target.head_sha),
+        "remote": ("-C", str(dest), "remote", "set-url", "origin", target.clone_url),
+    }
+    for name, args in steps.items():
+        done = _git(*args)
+        if done.returncode != 0:
+            raise UsageError(
+                f"git {name} failed while preparing the fix commit: {done.stderr.strip()}"
+            )
+    return dest
+
+
+def publish_fix(
+    outcome: FixOutcome,
+    *,
+    target: BuildTarget,
+    run_id: str,
+    workspace: Path,
+    gateway: ActionGateway,
+    test_command: Sequence[str],
+    secrets: Sequence[str],
+) -> Publication:
+    """Push the fix to its redfix/ branch and open or update its pull request; comment on
+    the pull requests the build belongs to, as the service does."""
+    job = job_for(target, run_id=run_id)
+    plan = pull_request_plan(job, outcome, test_command=test_command, secrets=secrets)
+    token = gateway.token()
+    pr_url, updated = "", False
+    if plan is not None:
+        with tempfile.TemporaryDirectory(prefix="redfix-publish-") as scratch:
+            checkout = scratch_checkout(workspace, Path(scratch) / "repo", target=target,
+                                        token=token)
+            commit_on_branch(checkout, outcome.patch, branch=plan.branch, message=plan.title)
+            push_branch(checkout, plan.branch, token=token)
+        existing = gateway.find_open_pull(target.repository, plan.branch)
+        updated = existing is not None
+        pull = (gateway.update_pull(target.repository, existing.number, plan) if existing
+                else gateway.create_pull(target.repository, plan))
+        pr_url = pull.url
+    comments = tuple(
+        gateway.upsert_comment(target.repository, comment)
+        for comment in comment_plans(job, outcome, pr_url=pr_url, secrets=secrets)
+    )
+    return Publication(
+        pr_url=pr_url,
+        branch=plan.branch if plan else "",
+        updated=updated,
+        comments=comments,
+        reason="" if plan else why_no_pull_request(target, outcome),
+    )
