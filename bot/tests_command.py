@@ -6,11 +6,12 @@ from __future__ import annotations
 import argparse
 import json
 from collections.abc import Mapping
+from pathlib import Path
 
 from connectors.git import commit_on_branch, diff_since
 
-from bot.change_tests import changed_definitions, target_test_file
-from bot.config import resolve_settings
+from bot.change_tests import ChangedDefinition, changed_definitions, target_test_file
+from bot.config import Settings, resolve_settings
 from bot.diffs import unified_diff
 from bot.errors import UsageError
 from bot.fix_command import build_services, checked_repo, known_secrets
@@ -27,6 +28,44 @@ def _report(tried: tuple[RegressionTest, ...]) -> None:
     for test in tried:
         verdict = "KEPT" if test.kept else "rejected"
         print(f"{verdict:8} {test.path}::{test.name or '(unreadable)'}: {test.reason}")
+
+
+def _request(
+    repo: Path, diff: str, settings: Settings, env: Mapping[str, str], changed: ChangedDefinition
+) -> RegressionRequest:
+    test_path = target_test_file(changed.path, repo)
+    return RegressionRequest(
+        failure=None,
+        test_path=test_path,
+        test_source=read_source(repo, test_path) or "",
+        fix_files={},
+        diff=diff,
+        model=settings.model,
+        secrets=known_secrets(env),
+        suggested_name=f"test_{changed.symbol}_behaviour",
+    )
+
+
+def _write_outputs(
+    args: argparse.Namespace, repo: Path, tried: tuple[RegressionTest, ...], symbol: str
+) -> bool:
+    kept = next((test for test in tried if test.kept), None)
+    patch = ""
+    if kept:
+        patch = unified_diff({kept.path: read_source(repo, kept.path)}, {kept.path: kept.source})
+    if args.json_path:
+        record = [
+            {"path": t.path, "name": t.name, "kept": t.kept, "reason": t.reason} for t in tried
+        ]
+        args.json_path.write_text(json.dumps({"tests": record, "patch": patch}, indent=2) + "\n")
+    if args.patch_path and patch:
+        args.patch_path.write_text(patch)
+    if args.apply and patch:
+        commit = commit_on_branch(
+            repo, patch, branch=f"redfix/tests-{symbol}", message=f"redfix: test for {symbol}"
+        )
+        print(f"committed {commit[:12]}")
+    return kept is not None
 
 
 def run_tests_command(args: argparse.Namespace, env: Mapping[str, str]) -> int:
@@ -47,49 +86,11 @@ def run_tests_command(args: argparse.Namespace, env: Mapping[str, str]) -> int:
         tuple(setup),
         tuple(detected.dependency_files),
     )
-    test_path = target_test_file(changed[0].path, repo)
-    request = RegressionRequest(
-        failure=None,
-        test_path=test_path,
-        test_source=read_source(repo, test_path) or "",
-        fix_files={},
-        diff=diff,
-        model=settings.model,
-        secrets=known_secrets(env),
-        suggested_name=f"test_{changed[0].symbol}_behaviour",
-    )
     tried = write_regression_test(
-        request, connector=services.connector, suite=suite, progress=services.progress
+        _request(repo, diff, settings, env, changed[0]),
+        connector=services.connector,
+        suite=suite,
+        progress=services.progress,
     )
     _report(tried)
-    kept = next((test for test in tried if test.kept), None)
-    patch = (
-        unified_diff({test_path: read_source(repo, test_path)}, {test_path: kept.source})
-        if kept
-        else ""
-    )
-    if args.json_path:
-        args.json_path.write_text(
-            json.dumps(
-                {
-                    "tests": [
-                        {"path": t.path, "name": t.name, "kept": t.kept, "reason": t.reason}
-                        for t in tried
-                    ],
-                    "patch": patch,
-                },
-                indent=2,
-            )
-            + "\n"
-        )
-    if args.patch_path and patch:
-        args.patch_path.write_text(patch)
-    if args.apply and kept:
-        commit = commit_on_branch(
-            repo,
-            patch,
-            branch=f"redfix/tests-{changed[0].symbol}",
-            message=f"redfix: test for {changed[0].symbol}",
-        )
-        print(f"committed {commit[:12]}")
-    return 0 if kept else 1
+    return 0 if _write_outputs(args, repo, tried, changed[0].symbol) else 1
