@@ -24,7 +24,8 @@ def _script(*args: str) -> str:
     done = subprocess.run([str(ROOT / "scripts" / args[0]), *args[1:]], capture_output=True,
                           text=True, timeout=1800)
     assert done.returncode == 0, f"scripts/{args[0]} failed:\n{done.stderr[-3000:]}"
-    return done.stdout.strip().splitlines()[-1]
+    lines = done.stdout.strip().splitlines()
+    return lines[-1] if lines else ""
 
 
 @pytest.fixture(scope="module")
