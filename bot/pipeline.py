@@ -108,14 +108,14 @@ def _reproduce(
     return classify_runs([case.key for case in failures], runs)
 
 
-def _unreproduced(failures: Sequence[TestCase], verdicts: dict[str, Reproduction]) -> FixStatus:
+def _unreproduced(verdicts: dict[str, Reproduction]) -> FixStatus:
     if any(v is Reproduction.FLAKY for v in verdicts.values()):
         return FixStatus.FLAKY
     return FixStatus.NOT_REPRODUCIBLE
 
 
 def run_fix(request: FixRequest, services: Services) -> FixOutcome:
-    settings, progress, clock = request.settings, services.progress, Clock()
+    settings, clock = request.settings, Clock()
     suite = Suite(
         services.runner,
         request.repo,
@@ -125,45 +125,41 @@ def run_fix(request: FixRequest, services: Services) -> FixOutcome:
         request.dependency_files,
     )
     with clock.measure("total"):
-        with clock.measure("ingest"):
-            baseline, failures = _discover(request, suite, services)
-        if not failures:
-            return FixOutcome(
-                FixStatus.NOTHING_FAILS,
-                (),
-                timings=clock.timings,
-                sandbox=services.runner.kind,
-                explanation="no test fails: there is nothing to fix",
-            )
-        with clock.measure("reproduce"):
-            verdicts = _reproduce(suite, failures, reruns=settings.reruns, progress=progress)
-        targets = tuple(case for case in failures if case.key in confirmed(verdicts))
-        if not targets:
-            return FixOutcome(
-                _unreproduced(failures, verdicts),
-                failures,
-                reproduction=verdicts,
-                timings=clock.timings,
-                sandbox=services.runner.kind,
-                explanation=_reproduction_text(verdicts),
-            )
-        with clock.measure("baseline"):
-            baseline = baseline or _baseline(suite, services)
-        with clock.measure("localize"):
-            progress.stage("localize: reading tracebacks and the failing tests")
-            localization = services.localizer.localize(targets, repo=request.repo)
-        outcome = _repair_loop(request, services, suite, targets, baseline, localization, clock)
-        if outcome.status is FixStatus.FIXED and settings.regression_test:
-            with clock.measure("testgen"):
-                outcome = _with_regression_test(outcome, request, services, suite, targets[0])
+        outcome = _run_stages(request, services, suite, clock)
     return replace(
-        outcome,
-        failures=failures,
-        reproduction=verdicts,
-        timings=clock.timings,
-        sandbox=services.runner.kind,
-        model=settings.model,
+        outcome, timings=clock.timings, sandbox=services.runner.kind, model=settings.model
     )
+
+
+def _run_stages(request: FixRequest, services: Services, suite: Suite, clock: Clock) -> FixOutcome:
+    """Each stage may end the run with an honest outcome instead of a guess."""
+    settings, progress = request.settings, services.progress
+    with clock.measure("ingest"):
+        baseline, failures = _discover(request, suite, services)
+    if not failures:
+        return FixOutcome(
+            FixStatus.NOTHING_FAILS, (), explanation="no test fails: there is nothing to fix"
+        )
+    with clock.measure("reproduce"):
+        verdicts = _reproduce(suite, failures, reruns=settings.reruns, progress=progress)
+    targets = tuple(case for case in failures if case.key in confirmed(verdicts))
+    if not targets:
+        return FixOutcome(
+            _unreproduced(verdicts),
+            failures,
+            reproduction=verdicts,
+            explanation=_reproduction_text(verdicts),
+        )
+    with clock.measure("baseline"):
+        baseline = baseline or _baseline(suite, services)
+    with clock.measure("localize"):
+        progress.stage("localize: reading tracebacks and the failing tests")
+        localization = services.localizer.localize(targets, repo=request.repo)
+    outcome = _repair_loop(request, services, suite, targets, baseline, localization, clock)
+    if outcome.status is FixStatus.FIXED and settings.regression_test:
+        with clock.measure("testgen"):
+            outcome = _with_regression_test(outcome, request, services, suite, targets[0])
+    return replace(outcome, failures=failures, reproduction=verdicts)
 
 
 def _with_regression_test(
