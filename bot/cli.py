@@ -99,6 +99,12 @@ def build_parser() -> argparse.ArgumentParser:
     tests.add_argument("--patch", dest="patch_path", type=Path, metavar="FILE")
     tests.add_argument("--apply", action="store_true", help="commit the test on a new branch")
     tests.add_argument("--quiet", action="store_true")
+    index = commands.add_parser("index", help="index a repository's code for retrieval")
+    index.add_argument("--repo", type=Path, default=Path("."))
+    localize = commands.add_parser("localize", help="rank the code that failing tests point at")
+    localize.add_argument("--repo", type=Path, default=Path("."))
+    localize.add_argument("--report", type=Path, action="append", required=True, metavar="FILE")
+    localize.add_argument("--json", action="store_true", help="print JSON")
     add_serve_arguments(commands.add_parser("serve", help="run the GitHub App service"))
     commands.add_parser("worker", help="run queue workers only (sharing REDFIX_REDIS_URL)")
     doctor = commands.add_parser("doctor", help="check the model server, Docker, git, config")
@@ -125,6 +131,20 @@ def run_report(paths: Sequence[Path], *, as_json: bool) -> int:
     return 0
 
 
+def _knowledge(args: argparse.Namespace, env: Mapping[str, str]) -> int:
+    """`index` and `localize` (without the coverage signal, which needs a sandbox run)."""
+    from bot.fix_command import checked_repo, data_dir
+    from bot.knowledge.commands import index_command, localize_command
+
+    repo, chroma_url = checked_repo(args.repo), env.get("REDFIX_CHROMA_URL")
+    if args.command == "index":
+        index_command(repo, data_dir=data_dir(env), chroma_url=chroma_url)
+    else:
+        localize_command(repo, args.report, as_json=args.json, data_dir=data_dir(env),
+                         chroma_url=chroma_url, runner=None)
+    return 0
+
+
 def dispatch(args: argparse.Namespace, env: Mapping[str, str]) -> int:
     if args.command == "report":
         return run_report(args.paths, as_json=args.json)
@@ -132,6 +152,8 @@ def dispatch(args: argparse.Namespace, env: Mapping[str, str]) -> int:
         from bot.doctor import run_doctor
 
         return run_doctor(args, env)
+    if args.command in ("index", "localize"):
+        return _knowledge(args, env)
     if args.command == "serve":
         from bot.service.main import serve_command
 

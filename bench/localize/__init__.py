@@ -1,0 +1,1 @@
+"""Localization benchmark: single-mutation bugs in real projects' functions."""

@@ -1,0 +1,185 @@
+"""Spectrum-based fault localization: which lines the failing tests run and the passing don't.
+
+The failing tests' files run under coverage.py with one context per pytest node id
+(a small plugin written into the sandbox's copy switches it; coverage's own
+`test_function` contexts cannot tell apart a test method a mixin lends to several
+classes); `coverage json --show-contexts` becomes the run's report file, so any
+SandboxRunner returns it as `RunOutcome.report_xml` (bytes, here JSON). Lines are
+scored with Ochiai, ef / sqrt(F * (ef + ep)), and a chunk takes its best line.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import shlex
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+
+from bot.models import RunSpec, TestCase
+from bot.testrun import node_id
+
+COVERAGE_RC_PATH = ".redfix-coverage.rc"
+COVERAGE_RC = """\
+[run]
+branch = True
+source = .
+data_file = .redfix-coverage
+omit = */site-packages/*
+    */.venv/*
+    */node_modules/*
+    redfix_coverage_contexts.py
+"""
+# Loaded with `-p`: `python -m pytest` puts the working directory on sys.path.
+CONTEXT_PLUGIN = "redfix_coverage_contexts"
+CONTEXT_PLUGIN_SOURCE = """\
+# Written by redfix into its copy of the repository: one coverage context per test.
+import coverage
+import pytest
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_protocol(item, nextitem):
+    current = coverage.Coverage.current()
+    if current is not None:
+        current.switch_context(item.nodeid)
+    yield
+    if current is not None:
+        current.switch_context("")
+"""
+
+
+@dataclass(frozen=True)
+class TestIdentity:
+    """A failing test as coverage contexts name it: its pytest node id."""
+
+    __test__ = False
+
+    node_id: str  # `tests/test_parser.py::TestParser::test_empty[1]`
+    name: str  # `test_empty[1]`, when the node id is unknown
+
+    def matches(self, context: str) -> bool:
+        if self.node_id:
+            return context == self.node_id
+        return context.endswith("::" + self.name)
+
+
+def identity_of_test(case: TestCase, repo: Path) -> TestIdentity:
+    return TestIdentity(node_id(case, repo) or "", case.name)
+
+
+def _interpreter(test_command: Sequence[str]) -> str | None:
+    if not test_command:
+        return None
+    program = PurePosixPath(test_command[0]).name
+    if program.startswith("python"):
+        return test_command[0]
+    if program in ("pytest", "py.test"):
+        return "python"
+    return None
+
+
+@dataclass(frozen=True)
+class TestSuite:
+    """How the repository's tests run in the sandbox (as the pipeline's Suite runs them)."""
+
+    __test__ = False
+
+    command: tuple[str, ...] = ("python", "-m", "pytest")
+    timeout_s: float = 300.0
+    env: Mapping[str, str] = field(default_factory=dict)
+    setup: tuple[str, ...] = ()
+    dependency_files: tuple[str, ...] = ()
+
+
+def _pytest_options(command: Sequence[str]) -> list[str]:
+    """The options the suite's command gives pytest (`--noconftest`, `-p no:xdist`...)."""
+    for index, part in enumerate(command):
+        if PurePosixPath(part).name in ("pytest", "py.test"):
+            return list(command[index + 1 :])
+    return []
+
+
+def coverage_spec(repo: Path, *, suite: TestSuite, test_files: Sequence[str]) -> RunSpec | None:
+    """The run that measures which tests execute which lines, or None if not Python/pytest."""
+    python = _interpreter(suite.command)
+    if python is None or not test_files or not any("pytest" in part for part in suite.command):
+        return None
+    rc = shlex.quote(COVERAGE_RC_PATH)
+    py = shlex.quote(python)
+    options = " ".join(shlex.quote(option) for option in _pytest_options(suite.command))
+    files = " ".join(shlex.quote(path) for path in test_files)
+    script = (
+        f"{py} -m coverage run --rcfile={rc} -m pytest {options}"
+        f"{' ' if options else ''}-p {CONTEXT_PLUGIN} -p no:cacheprovider -q --tb=no {files}; "
+        f"{py} -m coverage json --rcfile={rc} --show-contexts -q -o {{report}}"
+    )
+    return RunSpec(
+        source=repo,
+        argv=("sh", "-c", script),
+        overlay={COVERAGE_RC_PATH: COVERAGE_RC, f"{CONTEXT_PLUGIN}.py": CONTEXT_PLUGIN_SOURCE},
+        timeout_s=suite.timeout_s,
+        env=dict(suite.env),
+        setup=suite.setup,
+        dependency_files=suite.dependency_files,
+    )
+
+
+@dataclass(frozen=True)
+class Spectrum:
+    """Per file and line, the test contexts that executed it."""
+
+    failing: frozenset[str]
+    passing: frozenset[str]
+    lines: Mapping[str, Mapping[int, frozenset[str]]]
+
+
+def parse_coverage_json(data: bytes, *, failing: Sequence[TestIdentity]) -> Spectrum:
+    """Read `coverage json --show-contexts`; contexts matching `failing` are the failing tests."""
+    try:
+        files = json.loads(data)["files"]
+        lines = {
+            path: {
+                int(line): frozenset(c for c in contexts if c)
+                for line, contexts in info.get("contexts", {}).items()
+            }
+            for path, info in files.items()
+        }
+    except (ValueError, KeyError, TypeError, AttributeError):
+        return Spectrum(frozenset(), frozenset(), {})
+    contexts = {c for by_line in lines.values() for names in by_line.values() for c in names}
+    failing_contexts = frozenset(c for c in contexts if any(t.matches(c) for t in failing))
+    return Spectrum(failing_contexts, frozenset(contexts - failing_contexts), lines)
+
+
+def ochiai(failed_here: int, passed_here: int, total_failed: int) -> float:
+    if failed_here == 0 or total_failed == 0:
+        return 0.0
+    return failed_here / math.sqrt(total_failed * (failed_here + passed_here))
+
+
+def line_scores(spectrum: Spectrum) -> dict[str, dict[int, float]]:
+    """Ochiai of every executed line, by file."""
+    total = len(spectrum.failing)
+    scores: dict[str, dict[int, float]] = {}
+    for path, by_line in spectrum.lines.items():
+        for line, contexts in by_line.items():
+            failed = len(contexts & spectrum.failing)
+            if failed:
+                passed = len(contexts & spectrum.passing)
+                scores.setdefault(path, {})[line] = ochiai(failed, passed, total)
+    return scores
+
+
+def repo_relative(path: str, known: set[str]) -> str | None:
+    """`path` as coverage wrote it (relative or absolute) mapped onto a known repo path."""
+    cleaned = path.replace("\\", "/")
+    if cleaned in known:
+        return cleaned
+    parts = cleaned.split("/")
+    for start in range(1, len(parts)):
+        candidate = "/".join(parts[start:])
+        if candidate in known:
+            return candidate
+    return None
