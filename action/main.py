@@ -136,11 +136,13 @@ def _check_publishing(inputs: ActionInputs, context: RunnerContext) -> None:
                          "set open-pr: false outside a workflow run")
 
 
-def _write_files(outcome: FixOutcome, context: RunnerContext) -> tuple[str, str]:
+def _write_files(
+    outcome: FixOutcome, context: RunnerContext, *, secrets: Sequence[str] = ()
+) -> tuple[str, str]:
     folder = (context.temp_dir or Path.cwd()) / f"redfix-{context.run_id or 'local'}"
     folder.mkdir(parents=True, exist_ok=True)
     json_path = folder / "redfix.json"
-    json_path.write_text(json.dumps(outcome_to_json(outcome), indent=2) + "\n")
+    json_path.write_text(json.dumps(outcome_to_json(outcome, secrets=secrets), indent=2) + "\n")
     if not outcome.patch:
         return "", str(json_path)
     patch_path = folder / "redfix.patch"
@@ -187,7 +189,7 @@ def run_action(env: Mapping[str, str], step: Step) -> int:
     finally:
         step.say("::endgroup::")
     step.annotate(outcome.failures)
-    patch_path, json_path = _write_files(outcome, context)
+    patch_path, json_path = _write_files(outcome, context, secrets=request.secrets)
     publication, problem = _publish(outcome, inputs, request, step)
     step.say(summary(outcome))
     if publication.pr_url:

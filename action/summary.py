@@ -102,6 +102,8 @@ def _regression_tests(outcome: FixOutcome) -> list[str]:
     for test in outcome.regression_tests:
         verdict = "added" if test.kept else "rejected"
         lines.append(f"- {code(f'{test.path}::{test.name}')} {verdict}: {cell(test.reason)}")
+    if outcome.change_coverage is not None:
+        lines.append(f"- coverage of the changed lines: {outcome.change_coverage.text()}")
     return [*lines, ""]
 
 

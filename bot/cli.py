@@ -16,6 +16,8 @@ from typing import Any
 
 from bot import __version__
 from bot.errors import RedfixError, UsageError
+from bot.evaluation.command import add_eval_parser
+from bot.feedback.command import add_feedback_parsers
 from bot.ingest import case_to_json, parse_report_files
 from bot.models import FixStatus
 from bot.service.settings import add_serve_arguments
@@ -50,6 +52,8 @@ def _fix_parser(commands: Any) -> None:
         help="Ollama's address, or the /v1 URL of an OpenAI-compatible server",
     )
     fix.add_argument("--sandbox", choices=["auto", "local", "docker"])
+    fix.add_argument("--localizer", choices=["auto", "hybrid", "traceback"],
+                     help="hybrid: index, coverage, BM25, embeddings (auto when installed)")
     fix.add_argument("--max-attempts", dest="max_attempts", type=int)
     fix.add_argument(
         "--candidates",
@@ -105,6 +109,9 @@ def build_parser() -> argparse.ArgumentParser:
     localize.add_argument("--repo", type=Path, default=Path("."))
     localize.add_argument("--report", type=Path, action="append", required=True, metavar="FILE")
     localize.add_argument("--json", action="store_true", help="print JSON")
+    localize.add_argument("--test-cmd", dest="test_command", help="command that runs the tests")
+    localize.add_argument("--sandbox", choices=["auto", "local", "docker", "none"],
+                          help="where the coverage run (spectrum signal) runs; none skips it")
     add_serve_arguments(commands.add_parser("serve", help="run the GitHub App service"))
     commands.add_parser("worker", help="run queue workers only (sharing REDFIX_REDIS_URL)")
     doctor = commands.add_parser("doctor", help="check the model server, Docker, git, config")
@@ -113,6 +120,8 @@ def build_parser() -> argparse.ArgumentParser:
     doctor.add_argument("--model")
     doctor.add_argument("--base-url", dest="base_url")
     doctor.add_argument("--sandbox", choices=["auto", "local", "docker"])
+    add_eval_parser(commands)
+    add_feedback_parsers(commands)
     return parser
 
 
@@ -132,16 +141,22 @@ def run_report(paths: Sequence[Path], *, as_json: bool) -> int:
 
 
 def _knowledge(args: argparse.Namespace, env: Mapping[str, str]) -> int:
-    """`index` and `localize` (without the coverage signal, which needs a sandbox run)."""
+    """`index` and `localize` (its coverage run in the sandbox unless `--sandbox none`)."""
     from bot.fix_command import checked_repo, data_dir
-    from bot.knowledge.commands import index_command, localize_command
+    from bot.knowledge.commands import index_command, localize_command, localize_suite
 
     repo, chroma_url = checked_repo(args.repo), env.get("REDFIX_CHROMA_URL")
     if args.command == "index":
         index_command(repo, data_dir=data_dir(env), chroma_url=chroma_url)
-    else:
-        localize_command(repo, args.report, as_json=args.json, data_dir=data_dir(env),
-                         chroma_url=chroma_url, runner=None)
+        return 0
+    runner, suite = None, None
+    if args.sandbox != "none":
+        from connectors.sandbox.factory import runner_for
+
+        settings, suite = localize_suite(repo, args.sandbox, args.test_command, env)
+        runner = runner_for(settings)
+    localize_command(repo, args.report, as_json=args.json, data_dir=data_dir(env),
+                     chroma_url=chroma_url, runner=runner, suite=suite)
     return 0
 
 
@@ -166,6 +181,14 @@ def dispatch(args: argparse.Namespace, env: Mapping[str, str]) -> int:
         from bot.tests_command import run_tests_command
 
         return run_tests_command(args, env)
+    if args.command in ("stats", "export-feedback"):
+        from bot.feedback.command import run_feedback_command
+
+        return run_feedback_command(args, env)
+    if args.command == "eval":
+        from bot.evaluation.command import run_eval_command
+
+        return run_eval_command(args, env)
     from bot.fix_command import run_fix_command
 
     status = run_fix_command(args, env)

@@ -20,6 +20,7 @@ from bot.errors import ConfigError
 REPO_CONFIG_PATH = ".github/redfix.yml"
 ConnectorKind = Literal["auto", "ollama", "openai"]
 SandboxKind = Literal["auto", "docker", "local"]
+LocalizerKind = Literal["auto", "hybrid", "traceback"]
 
 
 class DockerConfig(BaseModel):
@@ -48,6 +49,7 @@ class RepoConfig(BaseModel):
     connector: ConnectorKind | None = None
     base_url: str | None = None
     sandbox: SandboxKind | None = None
+    localizer: LocalizerKind | None = None
     max_attempts: int | None = Field(default=None, ge=1, le=10)
     candidates: int | None = Field(default=None, ge=1, le=10)
     reruns: int | None = Field(default=None, ge=1, le=20)
@@ -67,6 +69,7 @@ class Settings:
     connector: ConnectorKind = "auto"
     base_url: str | None = None
     sandbox: SandboxKind = "auto"
+    localizer: LocalizerKind = "auto"
     max_attempts: int = 3
     candidates: int = 3
     reruns: int = 3
@@ -91,6 +94,7 @@ ENVIRONMENT = {
     "connector": "REDFIX_CONNECTOR",
     "base_url": "REDFIX_BASE_URL",
     "sandbox": "REDFIX_SANDBOX",
+    "localizer": "REDFIX_LOCALIZER",
     "max_attempts": "REDFIX_MAX_ATTEMPTS",
     "candidates": "REDFIX_CANDIDATES",
     "reruns": "REDFIX_RERUNS",
@@ -129,6 +133,7 @@ def _flatten(config: RepoConfig) -> dict[str, Any]:
         "connector": config.connector,
         "base_url": config.base_url,
         "sandbox": config.sandbox,
+        "localizer": config.localizer,
         "max_attempts": config.max_attempts,
         "candidates": config.candidates,
         "reruns": config.reruns,
@@ -182,7 +187,11 @@ def _parse_bool(value: str) -> bool:
 
 
 def _check_choices(settings: Settings) -> None:
-    choices = {"connector": ("auto", "ollama", "openai"), "sandbox": ("auto", "docker", "local")}
+    choices = {
+        "connector": ("auto", "ollama", "openai"),
+        "sandbox": ("auto", "docker", "local"),
+        "localizer": ("auto", "hybrid", "traceback"),
+    }
     for name, allowed in choices.items():
         value = getattr(settings, name)
         if value not in allowed:

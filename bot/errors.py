@@ -11,7 +11,7 @@
         │   ├── ModelNotFound              the model is not installed on the server
         │   └── ModelRequestRejected       a 4xx other than 404: not retried
         └── SandboxError               the sandbox (Docker, local process)
-            └── SandboxUnavailable         Docker is down or missing
+            └── SandboxUnavailable         retryable: Docker is down, missing or was lost mid-run
 
 Expected outcomes (flaky test, edit did not apply, still failing) are values in
 bot.models, never exceptions. Adapters raise these with `from exc` and a
@@ -74,4 +74,4 @@ class SandboxError(InfrastructureError):
 
 
 class SandboxUnavailable(SandboxError):
-    pass
+    retryable = True  # a daemon restarting comes back; the service's queue tries again

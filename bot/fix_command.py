@@ -5,17 +5,18 @@ from __future__ import annotations
 import argparse
 import json
 import os
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from connectors.ai.factory import build_connector
 from connectors.git import commit_on_branch
-from connectors.sandbox.factory import build_runner
+from connectors.sandbox.factory import runner_for
 
 from bot.baseline import BaselineCache
 from bot.config import Settings, resolve_settings
 from bot.errors import UsageError
 from bot.ingest import parse_report_files
+from bot.localizers import build_localizer
 from bot.models import FixOutcome, FixStatus
 from bot.outcome_json import outcome_to_json
 from bot.pipeline import FixRequest, Services, run_fix
@@ -37,6 +38,7 @@ SETTING_OPTIONS = (
     "model",
     "base_url",
     "sandbox",
+    "localizer",
     "max_attempts",
     "candidates",
     "reruns",
@@ -73,20 +75,14 @@ def build_services(settings: Settings, env: Mapping[str, str], *, quiet: bool) -
     )
     progress.stage(f"model: checking {settings.model} on the {connector.name} server")
     connector.ensure_model(settings.model)
-    ca_bundle = Path(settings.ca_bundle) if settings.ca_bundle else None
-    runner = build_runner(
-        settings.sandbox,
-        image=settings.image,
-        ca_bundle=ca_bundle,
-        memory=settings.memory,
-        cpus=settings.cpus,
-        pids=settings.pids,
-        setup_timeout_s=settings.setup_timeout_s,
-    )
+    runner = runner_for(settings)
     progress.stage(f"sandbox: {runner.kind}")
     return Services(
         connector=connector,
         runner=runner,
+        localizer=build_localizer(
+            settings.localizer, data_dir=data_dir(env), chroma_url=env.get("REDFIX_CHROMA_URL")
+        ),
         progress=progress,
         baselines=BaselineCache(data_dir(env) / "baselines"),
     )
@@ -113,9 +109,12 @@ def build_request(args: argparse.Namespace, env: Mapping[str, str]) -> FixReques
     )
 
 
-def write_outputs(outcome: FixOutcome, args: argparse.Namespace, repo: Path) -> None:
+def write_outputs(
+    outcome: FixOutcome, args: argparse.Namespace, repo: Path, *, secrets: Sequence[str] = ()
+) -> None:
     if args.json_path:
-        args.json_path.write_text(json.dumps(outcome_to_json(outcome), indent=2) + "\n")
+        record = outcome_to_json(outcome, secrets=secrets)
+        args.json_path.write_text(json.dumps(record, indent=2) + "\n")
     if args.patch_path and outcome.patch:
         args.patch_path.write_text(outcome.patch)
     if args.apply and outcome.status is FixStatus.FIXED:
@@ -137,5 +136,5 @@ def run_fix_command(args: argparse.Namespace, env: Mapping[str, str]) -> FixStat
     services = build_services(request.settings, env, quiet=args.quiet)
     outcome = run_fix(request, services)
     print(summary(outcome))
-    write_outputs(outcome, args, request.repo)
+    write_outputs(outcome, args, request.repo, secrets=request.secrets)
     return outcome.status

@@ -7,8 +7,10 @@ nothing is fetched; each `<testcase>` element is then read with junitparser.
 The document is streamed: bytes are decoded chunk by chunk (declared encoding or
 BOM, bad bytes replaced), cleaned of what XML 1.0 forbids but test output is full
 of (ANSI escapes, control characters), and parsed incrementally. Each test case
-is converted and dropped from the tree as soon as it ends, and every text kept is
-capped, so memory follows the biggest single element rather than the file.
+is converted and dropped from the tree as soon as it ends, elements a JUnit report
+does not use are dropped as soon as they end, and every text kept is capped. Nesting
+deeper than a report needs and a case holding more elements than one report case can
+are refused, so memory follows the biggest single element rather than the file.
 """
 
 from __future__ import annotations
@@ -43,10 +45,15 @@ class ReportLimits:
     max_output_chars: int = 64 * 1024  # per system-out/err of a case or suite: the tail
     max_trace_chars: int = 64 * 1024  # per failure text: head and tail
     max_message_chars: int = 16 * 1024  # per failure message: the head
+    max_depth: int = 64  # element nesting; real reports need fewer than 10 levels
+    max_held_elements: int = 10_000  # elements held at once (one test case's worth)
 
 
 DEFAULT_LIMITS = ReportLimits()
 _JUNIT_ROOTS = ("testsuites", "testsuite")
+_SUITE_TAGS = frozenset({"testsuites", "testsuite"})
+# What the builder reads directly under a suite; anything else there is dropped at its end.
+_SUITE_CHILDREN_READ = frozenset({"testcase", "testsuite", "system-out", "system-err"})
 
 
 def parse_report_bytes(
@@ -148,6 +155,7 @@ class _ReportBuilder:
         self._limits = limits
         self._open: list[Element] = []
         self._suite_starts: list[int] = []
+        self._held = 0  # elements in the tree now: started and not yet dropped
 
     def start(self, element: Element) -> None:
         if not self._open and element.tag not in _JUNIT_ROOTS:
@@ -157,6 +165,8 @@ class _ReportBuilder:
                 "is not a JUnit XML report; pass the file the test runner's JUnit reporter wrote",
             )
         self._open.append(element)
+        self._held += 1
+        self._check_bounds()
         if element.tag == "testsuite":
             self._suite_starts.append(len(self.cases))
 
@@ -166,10 +176,29 @@ class _ReportBuilder:
             self.cases.append(_convert_case(element, limits=self._limits))
         elif element.tag == "testsuite":
             self._attach_suite_output(element, first=self._suite_starts.pop())
-        else:
+        elif not self._open or not self._unread_suite_child(element):
             return
         if self._open:
             self._open[-1].remove(element)
+            self._held -= sum(1 for _ in element.iter())
+
+    def _unread_suite_child(self, element: Element) -> bool:
+        return self._open[-1].tag in _SUITE_TAGS and element.tag not in _SUITE_CHILDREN_READ
+
+    def _check_bounds(self) -> None:
+        if len(self._open) > self._limits.max_depth:
+            raise ReportError(
+                self._source,
+                f"nests elements more than {self._limits.max_depth} deep; a JUnit report needs "
+                "a handful of levels, so this is not one (or it was written to exhaust memory)",
+            )
+        if self._held > self._limits.max_held_elements:
+            raise ReportError(
+                self._source,
+                f"holds more than {self._limits.max_held_elements} elements inside one test "
+                "case or suite element; a JUnit report case holds a few, so this is not one "
+                "(or it was written to exhaust memory)",
+            )
 
     def _attach_suite_output(self, suite: Element, *, first: int) -> None:
         """Give the suite's own output to its failing cases that have none."""

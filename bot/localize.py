@@ -11,12 +11,15 @@ import ast
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from bot.models import CodeSpan, TestCase
 from bot.sourcefiles import is_test_path, python_files, read_source
 from bot.testrun import source_of_test
 from bot.tracebacks import frames_in_repo, parse_frames
+
+if TYPE_CHECKING:
+    from bot.suite import Suite
 
 FRAME_SCORE = 1.0
 CALLEE_SCORE = 0.8
@@ -30,7 +33,10 @@ class Localization:
 
 
 class Localizer(Protocol):
-    def localize(self, failures: Sequence[TestCase], *, repo: Path) -> Localization: ...
+    def localize(
+        self, failures: Sequence[TestCase], *, repo: Path, suite: Suite | None = None
+    ) -> Localization:
+        """Rank the code behind `failures`; `suite` runs tests in the sandbox (for coverage)."""
 
 
 def enclosing_definition(tree: ast.Module, line: int) -> ast.AST | None:
@@ -162,7 +168,9 @@ def merge_spans(spans: Sequence[CodeSpan]) -> tuple[CodeSpan, ...]:
 class TracebackLocalizer:
     """Frames, the failing tests and their callees; confidence from what was found."""
 
-    def localize(self, failures: Sequence[TestCase], *, repo: Path) -> Localization:
+    def localize(
+        self, failures: Sequence[TestCase], *, repo: Path, suite: Suite | None = None
+    ) -> Localization:
         found: list[CodeSpan] = []
         for case in failures:
             found.extend(frame_spans(case, repo))

@@ -293,6 +293,29 @@ class RegressionTest:
     reason: str = ""
 
 
+@dataclass(frozen=True)
+class ChangeCoverage:
+    """Changed lines of source (not test) files that coverage.py counts as executable."""
+
+    executable: int
+    before: int  # executed by the repository's tests
+    after: int  # executed by them or by the regression test
+    files: tuple[str, ...] = ()
+
+    def text(self) -> str:
+        if not self.executable:
+            return "the change has no executable lines in source files"
+        return (
+            f"{self.before} of {self.executable} changed line(s) run by the existing tests "
+            f"({_share(self.before, self.executable)}), {self.after} of {self.executable} "
+            f"with the regression test ({_share(self.after, self.executable)})"
+        )
+
+
+def _share(part: int, whole: int) -> str:
+    return f"{100 * part / whole:.0f} %"
+
+
 class FixStatus(StrEnum):
     FIXED = "fixed"
     NOT_FIXED = "not-fixed"
@@ -314,3 +337,26 @@ class FixOutcome:
     sandbox: str = ""
     model: str = ""
     regression_tests: tuple[RegressionTest, ...] = ()
+    change_coverage: ChangeCoverage | None = None
+
+
+@dataclass(frozen=True)
+class WorkedExample:
+    """An accepted fix of a similar failure, from fix memory, shown to the model."""
+
+    failure: str  # the failing test and its message, as it was
+    diff: str
+    rationale: str = ""
+    similarity: float = 0.0
+    score: float = 0.0
+
+
+@dataclass(frozen=True)
+class Lessons:
+    """What redfix learned from reviewers that bears on this failure."""
+
+    examples: tuple[WorkedExample, ...] = ()
+    avoid: tuple[str, ...] = ()  # reasons reviewers gave for rejecting similar fixes
+
+    def __bool__(self) -> bool:
+        return bool(self.examples or self.avoid)

@@ -1,11 +1,17 @@
-"""The machine-readable record of a fix run (`--json FILE`)."""
+"""The machine-readable record of a fix run (`--json FILE`).
+
+The record is often uploaded as a build artifact, so every string in it is redacted:
+test output and model answers can quote tokens and keys.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from bot.ingest import case_to_json
-from bot.models import Attempt, FixOutcome, ValidationResult
+from bot.models import Attempt, ChangeCoverage, FixOutcome, ValidationResult
+from bot.redact import redact
 
 SCHEMA_VERSION = 1
 
@@ -43,7 +49,23 @@ def _attempt(attempt: Attempt) -> dict[str, Any]:
     }
 
 
-def outcome_to_json(outcome: FixOutcome) -> dict[str, Any]:
+def outcome_to_json(outcome: FixOutcome, *, secrets: Sequence[str] = ()) -> dict[str, Any]:
+    """The record, with `secrets` and anything shaped like a credential redacted."""
+    redacted: dict[str, Any] = _redacted(_record(outcome), secrets)
+    return redacted
+
+
+def _redacted(value: Any, secrets: Sequence[str]) -> Any:
+    if isinstance(value, str):
+        return redact(value, known_secrets=secrets)
+    if isinstance(value, dict):
+        return {key: _redacted(item, secrets) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_redacted(item, secrets) for item in value]
+    return value
+
+
+def _record(outcome: FixOutcome) -> dict[str, Any]:
     completions = [a.candidate.completion for a in outcome.attempts if a.candidate]
     return {
         "schema": SCHEMA_VERSION,
@@ -59,9 +81,21 @@ def outcome_to_json(outcome: FixOutcome) -> dict[str, Any]:
             {"path": t.path, "name": t.name, "kept": t.kept, "reason": t.reason}
             for t in outcome.regression_tests
         ],
+        "change_coverage": _change_coverage(outcome.change_coverage),
         "tokens": {
             "prompt": sum(c.prompt_tokens for c in completions),
             "completion": sum(c.completion_tokens for c in completions),
         },
         "timings": {name: round(seconds, 3) for name, seconds in outcome.timings.items()},
+    }
+
+
+def _change_coverage(measured: ChangeCoverage | None) -> dict[str, Any] | None:
+    if measured is None:
+        return None
+    return {
+        "executable_lines": measured.executable,
+        "covered_before": measured.before,
+        "covered_after": measured.after,
+        "files": list(measured.files),
     }

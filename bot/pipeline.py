@@ -14,6 +14,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from bot.baseline import BaselineCache, tree_fingerprint
+from bot.change_coverage import measure_change_coverage
 from bot.config import Settings
 from bot.diffs import diff_size, unified_diff
 from bot.ingest import parse_report_bytes
@@ -24,11 +25,12 @@ from bot.models import (
     FixOutcome,
     FixStatus,
     GenerationOptions,
+    Lessons,
     Reproduction,
     TestCase,
     TestReport,
 )
-from bot.ports import AIServiceConnector, Progress, SandboxRunner, SilentProgress
+from bot.ports import AIServiceConnector, LessonRecall, Progress, SandboxRunner, SilentProgress
 from bot.prompting import PreviousAttempt
 from bot.regression import RegressionRequest, write_regression_test
 from bot.repair import AttemptContext, edits_fingerprint, generate, try_candidate
@@ -49,6 +51,7 @@ class FixRequest:
     secrets: tuple[str, ...] = ()
     setup: tuple[str, ...] = ()
     dependency_files: tuple[str, ...] = ()
+    lessons: Lessons = field(default_factory=Lessons)  # from fix memory: examples, objections
 
 
 @dataclass
@@ -58,6 +61,7 @@ class Services:
     localizer: Localizer = field(default_factory=TracebackLocalizer)
     progress: Progress = field(default_factory=SilentProgress)
     baselines: BaselineCache = field(default_factory=lambda: BaselineCache(None))
+    recall: LessonRecall | None = None  # fix memory, asked once the failures are known
 
 
 @dataclass
@@ -140,6 +144,8 @@ def _run_stages(request: FixRequest, services: Services, suite: Suite, clock: Cl
         return FixOutcome(
             FixStatus.NOTHING_FAILS, (), explanation="no test fails: there is nothing to fix"
         )
+    if services.recall is not None and not request.lessons:
+        request = replace(request, lessons=services.recall(failures))
     with clock.measure("reproduce"):
         verdicts = _reproduce(suite, failures, reruns=settings.reruns, progress=progress)
     targets = tuple(case for case in failures if case.key in confirmed(verdicts))
@@ -153,13 +159,35 @@ def _run_stages(request: FixRequest, services: Services, suite: Suite, clock: Cl
     with clock.measure("baseline"):
         baseline = baseline or _baseline(suite, services)
     with clock.measure("localize"):
-        progress.stage("localize: reading tracebacks and the failing tests")
-        localization = services.localizer.localize(targets, repo=request.repo)
+        progress.stage("localize: ranking the code the failures point at")
+        localization = services.localizer.localize(targets, repo=request.repo, suite=suite)
     outcome = _repair_loop(request, services, suite, targets, baseline, localization, clock)
-    if outcome.status is FixStatus.FIXED and settings.regression_test:
-        with clock.measure("testgen"):
-            outcome = _with_regression_test(outcome, request, services, suite, targets[0])
+    if outcome.status is FixStatus.FIXED:
+        outcome = _finish_fix(outcome, request, services, suite, targets[0], clock)
     return replace(outcome, failures=failures, reproduction=verdicts)
+
+
+def _finish_fix(
+    outcome: FixOutcome,
+    request: FixRequest,
+    services: Services,
+    suite: Suite,
+    target: TestCase,
+    clock: Clock,
+) -> FixOutcome:
+    """A validated fix gets its regression test, then the coverage of what it changed."""
+    fix_files = next(a.files for a in outcome.attempts if a.diff == outcome.patch and a.files)
+    if request.settings.regression_test:
+        with clock.measure("testgen"):
+            outcome = _with_regression_test(outcome, request, services, suite, target)
+    kept = next((test for test in outcome.regression_tests if test.kept), None)
+    files = {**fix_files, kept.path: kept.source} if kept else dict(fix_files)
+    with clock.measure("coverage"):
+        services.progress.stage("coverage: the changed lines, with and without the new test")
+        measured = measure_change_coverage(
+            suite, files=files, patch=outcome.patch, regression_test=kept
+        )
+    return replace(outcome, change_coverage=measured)
 
 
 def _with_regression_test(
@@ -239,6 +267,7 @@ def _repair_loop(
         allow_test_edits=settings.allow_test_edits,
         hint=request.hint,
         secrets=request.secrets,
+        lessons=request.lessons,
     )
     return _conclude(_run_rounds(context, settings, services, suite, clock))
 

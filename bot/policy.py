@@ -13,7 +13,7 @@ as a test edit; adding lines is allowed.
 from __future__ import annotations
 
 import difflib
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 
 from bot.edits.paths import is_protected_path, is_test_path, path_problem
 from bot.edits.weakening import python_test_weakenings
@@ -41,6 +41,11 @@ def check_policy(
         if is_test_path(path) and not allow_test_edits:
             violations.extend(_test_violations(path, before=before, after=after))
     return PolicyVerdict(violations=tuple(violations))
+
+
+def path_violations(paths: Iterable[str]) -> list[str]:
+    """The path rules alone, for the files a candidate names before it is applied."""
+    return [violation for path in dict.fromkeys(paths) for violation in _path_violations(path)]
 
 
 def _path_violations(path: str) -> list[str]:

@@ -8,9 +8,19 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Protocol
 
-from bot.models import ChatMessage, Completion, GenerationOptions, RunOutcome, RunSpec
+from bot.models import (
+    ChatMessage,
+    Completion,
+    GenerationOptions,
+    Lessons,
+    RunOutcome,
+    RunSpec,
+    TestCase,
+)
 
 TokenCallback = Callable[[str], None]
+# Fix memory: what reviewers taught redfix about failures like these (examples, objections).
+LessonRecall = Callable[[Sequence[TestCase]], Lessons]
 
 
 class AIServiceConnector(Protocol):

@@ -5,6 +5,7 @@ Ranking and truncation happen here, in Python; the templates only lay text out.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import cache
@@ -13,7 +14,7 @@ from pathlib import Path
 import jinja2
 import prompts
 
-from bot.models import ChatMessage, CodeSpan, TestCase
+from bot.models import ChatMessage, CodeSpan, Lessons, TestCase
 from bot.redact import redact
 from bot.sourcefiles import is_test_path
 
@@ -21,6 +22,7 @@ PROMPT_VERSION = "fix-2"
 MAX_MESSAGE_CHARS = 1500
 MAX_TRACEBACK_CHARS = 4000
 MAX_FEEDBACK_CHARS = 3000
+MAX_EXAMPLE_CHARS = 2500  # per worked example from fix memory
 LANGUAGES = {".py": "python", ".js": "javascript", ".ts": "typescript", ".go": "go"}
 
 
@@ -71,6 +73,13 @@ def pack_spans(spans: Sequence[CodeSpan], *, budget_chars: int) -> list[CodeSpan
     return chosen
 
 
+def fence_for(text: str) -> str:
+    """A Markdown code fence longer than any run of backticks in `text`, so code (and a
+    comment planted in it) cannot close its block and speak outside it."""
+    longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
+    return "`" * max(3, longest + 1)
+
+
 def as_data(text: str, secrets: Iterable[str]) -> str:
     """Text that goes between <data> markers: no secrets, and no way to close the markers."""
     return (
@@ -95,6 +104,7 @@ def _span_view(span: CodeSpan, secrets: Iterable[str]) -> dict[str, object]:
         "start": span.start,
         "end": span.end,
         "text": redact(span.text, known_secrets=secrets),
+        "fence": fence_for(span.text),
         "is_test": is_test_path(span.path),
         "language": LANGUAGES.get(Path(span.path).suffix, ""),
     }
@@ -108,6 +118,7 @@ def fix_messages(
     hint: str = "",
     budget_chars: int = 12000,
     secrets: Sequence[str] = (),
+    lessons: Lessons | None = None,
 ) -> list[ChatMessage]:
     packed = pack_spans(spans, budget_chars=budget_chars)
     packed.sort(key=lambda s: (is_test_path(s.path), s.path, s.start))
@@ -121,15 +132,30 @@ def fix_messages(
             {
                 "number": p.number,
                 "status": p.status,
-                "feedback": redact(tail(p.feedback, MAX_FEEDBACK_CHARS), known_secrets=secrets),
+                "feedback": as_data(tail(p.feedback, MAX_FEEDBACK_CHARS), secrets),
             }
             for p in previous
         ],
         hint=as_data(hint, secrets),
         example_path=example_path,
         language=LANGUAGES.get(Path(example_path).suffix, ""),
+        **_lessons_view(lessons or Lessons(), secrets),
     )
     return [ChatMessage("system", render("system.j2")), ChatMessage("user", user)]
+
+
+def _lessons_view(lessons: Lessons, secrets: Sequence[str]) -> dict[str, object]:
+    """Worked examples (accepted fixes of similar failures) and reviewers' objections."""
+    examples = [
+        {
+            "failure": as_data(head(e.failure, MAX_MESSAGE_CHARS), secrets),
+            "diff": as_data(head(e.diff, MAX_EXAMPLE_CHARS), secrets),
+            "rationale": as_data(head(e.rationale, MAX_MESSAGE_CHARS), secrets),
+        }
+        for e in lessons.examples
+    ]
+    avoid = [as_data(head(reason, MAX_MESSAGE_CHARS), secrets) for reason in lessons.avoid]
+    return {"examples": examples, "avoid": avoid}
 
 
 def testgen_messages(
@@ -145,11 +171,13 @@ def testgen_messages(
     user = render(
         "testgen.j2",
         diff=redact(diff, known_secrets=secrets),
+        diff_fence=fence_for(diff),
         failure=as_data(head(f"{failure.key}\n{failure.message}", MAX_MESSAGE_CHARS), secrets)
         if failure
         else "",
         test_path=test_path,
         test_file=redact(head(test_file, MAX_TRACEBACK_CHARS), known_secrets=secrets),
+        test_fence=fence_for(test_file),
         suggested_name=suggested_name,
         previous=as_data(previous, secrets),
     )

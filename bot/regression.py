@@ -12,6 +12,7 @@ from bot.suite import Suite
 from bot.testgen import (
     GeneratedTest,
     add_to_file,
+    duplicated_test,
     extract_test,
     fails_for_the_right_reason,
     nondeterminism,
@@ -48,6 +49,9 @@ def _judge(test: GeneratedTest, request: RegressionRequest, suite: Suite) -> Reg
     content = add_to_file(request.test_source, test, name=name)
     rejected = RegressionTest(request.test_path, name, content, kept=False)
     problems = nondeterminism(test)
+    same = duplicated_test(test, request.test_source)
+    if same:
+        problems.append(f"it repeats the existing test {same}: it would guard nothing new")
     if problems:
         return _with_reason(rejected, "; ".join(problems))
     node = f"{request.test_path}::{name}"

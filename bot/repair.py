@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from bot.diffs import unified_diff
 from bot.edits.apply import apply_edits
 from bot.edits.parse import parse_edits
+from bot.edits.paths import path_problem, resolve_repo_path
+from bot.errors import UnsafePathError
 from bot.localize import Localization
 from bot.models import (
     Attempt,
@@ -16,12 +18,13 @@ from bot.models import (
     ChatMessage,
     FixCandidate,
     GenerationOptions,
+    Lessons,
     Termination,
     TestCase,
     TestReport,
     ValidationResult,
 )
-from bot.policy import check_policy
+from bot.policy import check_policy, path_violations
 from bot.ports import AIServiceConnector, Progress
 from bot.prompting import PreviousAttempt, fix_messages
 from bot.sourcefiles import read_source
@@ -40,6 +43,7 @@ class AttemptContext:
     allow_test_edits: bool
     hint: str = ""
     secrets: tuple[str, ...] = ()
+    lessons: Lessons = field(default_factory=Lessons)
 
 
 def rationale_of(text: str) -> str:
@@ -62,6 +66,7 @@ def generate(
         previous=previous,
         hint=context.hint,
         secrets=context.secrets,
+        lessons=context.lessons,
     )
     completion = connector.complete(
         messages, model=context.model, options=options, on_token=progress.token
@@ -134,6 +139,11 @@ def try_candidate(
     if not candidate.edits:
         detail = "the answer held no edit I could read. " + "; ".join(candidate.parse_problems)
         return Attempt(number, AttemptStatus.NO_EDITS, detail.strip(), candidate=candidate)
+    named = [edit.path for edit in candidate.edits if edit.path]
+    refused = [*path_violations(named), *_unsafe_on_disk(context.repo, named)]
+    if refused:  # said before matching, so the feedback names the rule, not "file missing"
+        return Attempt(number, AttemptStatus.POLICY_REJECTED, "; ".join(refused),
+                       candidate=candidate)
     known = tuple(dict.fromkeys(span.path for span in context.localization.spans))
     applied = apply_edits(
         candidate.edits, read=lambda path: read_source(context.repo, path), known_paths=known
@@ -145,8 +155,23 @@ def try_candidate(
     original = {path: read_source(context.repo, path) for path in files}
     diff = unified_diff(original, files)
     verdict = check_policy(original, files, allow_test_edits=context.allow_test_edits)
-    if not verdict.allowed:
-        detail = "; ".join(verdict.violations)
+    violations = (*verdict.violations, *_unsafe_on_disk(context.repo, files))
+    if violations:
+        detail = "; ".join(violations)
         return Attempt(number, AttemptStatus.POLICY_REJECTED, detail, diff, candidate)
     status, detail, validation = validate_candidate(context, files, suite=suite)
     return Attempt(number, status, detail, diff, candidate, validation, files=files)
+
+
+def _unsafe_on_disk(repo: Path, paths: Iterable[str]) -> list[str]:
+    """Paths whose text is fine but whose place on disk is not (a symlink out of the
+    repository or into .git): refused as policy, before the candidate is run."""
+    found = []
+    for path in dict.fromkeys(paths):
+        if path_problem(path) is not None:
+            continue  # refused for its text already
+        try:
+            resolve_repo_path(repo, path)
+        except UnsafePathError as exc:
+            found.append(f"{exc}; a fix may only change files inside the repository")
+    return found

@@ -71,13 +71,23 @@ class SafeText:
         self._carry = ""
         self._carry_needs_scrub = False
         self._finished = False
+        self._pending = ""
+        self._offset = 0
 
     def read(self, size: int = -1) -> str:
-        while not self._finished:
-            text = self._next_text()
-            if text:
-                return text
-        return ""
+        """At most `size` characters (all that is decoded when negative); "" at the end.
+
+        Honouring `size` keeps what the parser sees per call small, so the elements one
+        call creates (and the work of dropping them one by one) stay bounded too.
+        """
+        while self._offset >= len(self._pending):
+            if self._finished:
+                return ""
+            self._pending, self._offset = self._next_text(), 0
+        end = len(self._pending) if size < 0 else self._offset + size
+        text = self._pending[self._offset : end]
+        self._offset += len(text)
+        return text
 
     def _next_text(self) -> str:
         raw = self._read_raw()

@@ -83,6 +83,8 @@ def summary(outcome: FixOutcome) -> str:
     for test in outcome.regression_tests:
         verdict = "added" if test.kept else "rejected"
         lines.append(f"regression test {test.name or '(unreadable)'} {verdict}: {test.reason}")
+    if outcome.change_coverage is not None:
+        lines.append(f"coverage of the changed lines: {outcome.change_coverage.text()}")
     if outcome.explanation:
         lines.append(f"why: {outcome.explanation}")
     if outcome.patch:

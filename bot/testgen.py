@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ast
 import re
+import textwrap
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -120,11 +121,49 @@ def unique_name(name: str, existing_source: str) -> str:
 
 
 def add_to_file(existing: str, test: GeneratedTest, *, name: str) -> str:
-    """The test file with the new test appended and its missing imports added on top."""
-    missing = [line for line in test.imports if line not in existing]
+    """The test file with the new test appended and its missing imports after the file's own."""
+    present = {line.strip() for line in existing.splitlines()}
+    missing = [line for line in test.imports if line.strip() not in present]
     function = re.sub(rf"\bdef {re.escape(test.name)}\(", f"def {name}(", test.function, count=1)
-    header = "\n".join(missing) + "\n" if missing else ""
-    return f"{header}{existing.rstrip()}\n\n\n{function.rstrip()}\n"
+    lines = existing.rstrip().splitlines()
+    at = _import_position(existing)
+    body = "\n".join([*lines[:at], *missing, *lines[at:]])
+    return f"{body}\n\n\n{function.rstrip()}\n"
+
+
+def _import_position(source: str) -> int:
+    """The line after the leading docstring and imports: where new imports belong."""
+    try:
+        body = ast.parse(source).body
+    except SyntaxError:
+        return 0
+    position = 0
+    for index, node in enumerate(body):
+        docstring = index == 0 and isinstance(node, ast.Expr) and isinstance(
+            node.value, ast.Constant) and isinstance(node.value.value, str)
+        if not (docstring or isinstance(node, ast.Import | ast.ImportFrom)):
+            break
+        position = node.end_lineno or position
+    return position
+
+
+def duplicated_test(test: GeneratedTest, existing_source: str) -> str | None:
+    """The name of an existing test with the same body (names and messages aside), if any."""
+    try:
+        new = ast.parse(textwrap.dedent(test.function)).body[0]
+        tests = [n for n in ast.walk(ast.parse(existing_source)) if isinstance(n, ast.FunctionDef)]
+    except (SyntaxError, IndexError):
+        return None
+    shape = _test_shape(new)
+    return next((old.name for old in tests if _test_shape(old) == shape), None)
+
+
+def _test_shape(node: ast.AST) -> str:
+    body = node.body if isinstance(node, ast.FunctionDef) else []
+    without_messages = [
+        ast.Assert(test=stmt.test) if isinstance(stmt, ast.Assert) else stmt for stmt in body
+    ]
+    return "\n".join(ast.dump(stmt) for stmt in without_messages)
 
 
 def _case(report: TestReport | None, name: str) -> TestCase | None:

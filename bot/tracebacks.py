@@ -66,7 +66,7 @@ def parse_frames(text: str) -> tuple[Frame, ...]:
         if _GROUP_BREAK.match(line):
             groups.append([])
         found = _match_line(_Line(lines, index))
-        if found is None:
+        if found is None or found.frame.line < 1:  # line 0 points at no source line
             continue
         if not groups or (groups[-1] and groups[-1][-1].innermost_first != found.innermost_first):
             groups.append([])

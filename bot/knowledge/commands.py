@@ -8,9 +8,10 @@ without the `knowledge` extra.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
+from bot.config import Settings, resolve_settings
 from bot.errors import UsageError
 from bot.ingest import parse_report_files
 from bot.knowledge.indexing import IndexStats
@@ -22,6 +23,7 @@ from bot.knowledge.presentation import report_to_json, report_to_text
 from bot.knowledge.spectrum import TestSuite
 from bot.models import TestCase
 from bot.ports import SandboxRunner
+from bot.project_detect import detect_project
 
 DEFAULT_CONTEXT_WINDOW = 8192
 
@@ -78,6 +80,19 @@ def _failures(report_paths: Sequence[Path]) -> list[TestCase]:
         names = ", ".join(str(p) for p in report_paths)
         raise UsageError(f"{names}: no failing test case, so there is nothing to localize")
     return list(seen.values())
+
+
+def localize_suite(
+    repo: Path, sandbox: str | None, test_command: str | None, env: Mapping[str, str]
+) -> tuple[Settings, TestSuite]:
+    """The settings (for the sandbox) and the suite the coverage run uses, as `fix` would."""
+    options = {"sandbox": sandbox, "test_command": test_command}
+    settings = resolve_settings(repo, options=options, env=env)
+    detected = detect_project(repo)
+    setup = settings.setup if settings.setup is not None else detected.setup
+    suite = TestSuite(settings.test_command, settings.test_timeout_s, {}, tuple(setup),
+                      tuple(detected.dependency_files))
+    return settings, suite
 
 
 def localize_command(

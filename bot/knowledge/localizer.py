@@ -47,6 +47,7 @@ from bot.knowledge.spectrum import (
 from bot.localize import Localization
 from bot.models import CodeSpan, TestCase
 from bot.ports import SandboxRunner
+from bot.suite import Suite
 
 log = logging.getLogger(__name__)
 MAX_QUERY_CHARS = 8000
@@ -130,7 +131,14 @@ class HybridLocalizer:
         self.options = options or LocalizerOptions()
         self._tables: dict[str, ChunkTable] = {}
 
-    def localize(self, failures: Sequence[TestCase], *, repo: Path) -> Localization:
+    def localize(
+        self, failures: Sequence[TestCase], *, repo: Path, suite: Suite | None = None
+    ) -> Localization:
+        if suite is not None:  # the pipeline's suite: coverage runs as its tests do
+            self.runner = suite.runner
+            self.suite = TestSuite(
+                suite.command, suite.timeout_s, {}, suite.setup, suite.dependency_files
+            )
         report = self.analyse(failures, repo=repo)
         return Localization(spans=report.packed, confidence=report.confidence)
 

@@ -20,7 +20,7 @@ from pathlib import Path, PurePosixPath
 from bot.models import RunSpec, TestCase
 from bot.testrun import node_id
 
-COVERAGE_RC_PATH = ".redfix-coverage.rc"
+COVERAGE_RC_PATH = ".redfix-coveragerc"  # not ".redfix-coverage.*": coverage reads those as data
 COVERAGE_RC = """\
 [run]
 branch = True
@@ -101,10 +101,16 @@ def _pytest_options(command: Sequence[str]) -> list[str]:
     return []
 
 
-def coverage_spec(repo: Path, *, suite: TestSuite, test_files: Sequence[str]) -> RunSpec | None:
-    """The run that measures which tests execute which lines, or None if not Python/pytest."""
+def coverage_spec(
+    repo: Path, *, suite: TestSuite, test_files: Sequence[str], whole_suite: bool = False
+) -> RunSpec | None:
+    """The run that measures which tests execute which lines, or None if not Python/pytest.
+
+    It runs `test_files`, or with `whole_suite` the tests the suite's command collects.
+    """
     python = _interpreter(suite.command)
-    if python is None or not test_files or not any("pytest" in part for part in suite.command):
+    wanted = test_files or whole_suite
+    if python is None or not wanted or not any("pytest" in part for part in suite.command):
         return None
     rc = shlex.quote(COVERAGE_RC_PATH)
     py = shlex.quote(python)

@@ -15,6 +15,8 @@ from fastapi import FastAPI, Request, Response
 from fastapi.responses import JSONResponse
 
 from bot import __version__
+from bot.errors import UsageError
+from bot.feedback.ports import FeedbackStore
 from bot.service.errors import PayloadTooLarge, WebhookError
 from bot.service.health import Check, run_checks
 from bot.service.metrics import ServiceMetrics
@@ -33,6 +35,7 @@ class AppState:
     store: Store
     queue: JobQueue
     checks: Mapping[str, Check] = field(default_factory=dict)
+    records: FeedbackStore | None = None
 
 
 def _describe(decision: Decision) -> tuple[str, dict[str, str]]:
@@ -111,7 +114,31 @@ def create_app(state: AppState) -> FastAPI:
         )
 
     _add_operations_routes(app, state, metrics)
+    _add_stats_route(app, state)
     return app
+
+
+def _add_stats_route(app: FastAPI, state: AppState) -> None:
+    @app.get("/stats", summary="Acceptance of redfix's pull requests (JSON, text or PNG)")
+    def stats(by: str = "repository", period: str = "month", format: str = "json") -> Response:
+        from bot.feedback.stats import acceptance, rows_to_json, table
+
+        if state.records is None:
+            return JSONResponse({"error": "no feedback database"}, status_code=503)
+        try:
+            rows = acceptance(state.records.fixes(), by=by, period=period)
+        except UsageError as exc:
+            return JSONResponse({"error": str(exc)}, status_code=400)
+        if format == "png":
+            from bot.feedback.chart import acceptance_png
+
+            try:
+                return Response(acceptance_png(rows, by=by), media_type="image/png")
+            except UsageError as exc:  # matplotlib (the `charts` extra) is not installed
+                return JSONResponse({"error": str(exc)}, status_code=501)
+        if format == "text":
+            return Response(table(rows, by=by) + "\n", media_type="text/plain")
+        return JSONResponse({"by": by, "period": period, "rows": rows_to_json(rows)})
 
 
 def _add_operations_routes(app: FastAPI, state: AppState, metrics: ServiceMetrics) -> None:

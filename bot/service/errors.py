@@ -33,7 +33,9 @@ class MalformedDelivery(WebhookError):
 
 
 class GitHubError(InfrastructureError):
-    pass
+    def __init__(self, message: str, *, status: int | None = None) -> None:
+        super().__init__(message)
+        self.status = status  # GitHub's HTTP status, when it answered
 
 
 class GitHubUnavailable(GitHubError):

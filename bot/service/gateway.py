@@ -15,6 +15,19 @@ class PullRequestRef:
 
 
 @dataclass(frozen=True)
+class PullInfo:
+    """What the worker needs to know about a pull request a comment was made on."""
+
+    number: int
+    url: str
+    state: str  # open | closed
+    head_ref: str
+    head_sha: str
+    base_ref: str
+    from_fork: bool
+
+
+@dataclass(frozen=True)
 class ReportFile:
     """A file found in a build's artifacts: `artifact/member` and its bytes."""
 
@@ -48,3 +61,11 @@ class GitHubGateway(Protocol):
         """Edit the comment carrying `plan.marker`, or create it; return its URL."""
 
     def create_check_run(self, repository: str, plan: CheckRunPlan) -> str: ...
+
+    def pull_info(self, repository: str, number: int) -> PullInfo: ...
+
+    def permission(self, repository: str, login: str) -> tuple[str, str]:
+        """(permission, role_name) of `login` on the repository, from the permission API."""
+
+    def add_reaction(self, repository: str, comment_id: int, content: str) -> None:
+        """React to an issue comment (`eyes` when redfix takes a command)."""

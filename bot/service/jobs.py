@@ -18,7 +18,7 @@ class FixJob:
     """A failing build redfix should try to fix: where to clone, what failed, where to answer."""
 
     delivery_id: str
-    event: str  # "workflow_run" | "check_run"
+    event: str  # workflow_run | check_run | issue_comment | pull_request | pull_request_review...
     installation_id: int
     repository: str  # owner/name
     clone_url: str
@@ -30,6 +30,15 @@ class FixJob:
     check_run_id: int | None = None
     pull_requests: tuple[int, ...] = ()
     from_fork: bool = False
+    # Conversation and feedback on a pull request (issue_comment, pull_request, reviews):
+    issue_number: int | None = None
+    comment_id: int | None = None
+    sender: str = ""
+    command: str = ""  # fix | explain | retry | tests | stop | help
+    text: str = ""  # the hint of `fix`, or the review's text (sanitised)
+    created_at: str = ""  # GitHub's timestamp of the comment or review (ISO 8601)
+    review_state: str = ""  # approved | changes_requested | commented | merged | closed
+    merge_sha: str = ""
 
     @property
     def job_id(self) -> str:
@@ -39,7 +48,13 @@ class FixJob:
     @property
     def lock_key(self) -> str:
         """Jobs with the same key never run at the same time."""
-        return f"{self.repository}@{self.head_branch}"
+        if self.issue_number is None:
+            return f"{self.repository}@{self.head_branch}"
+        if self.command == "stop":  # must not wait for the work it stops
+            return f"{self.repository}#{self.issue_number}:stop"
+        if self.command:
+            return f"{self.repository}#{self.issue_number}"
+        return f"{self.repository}#{self.issue_number}:feedback"
 
     @property
     def is_pull_request_build(self) -> bool:

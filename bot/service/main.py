@@ -17,13 +17,16 @@ import uvicorn
 from connectors.ai.factory import build_connector
 from connectors.github.auth import InstallationTokens, credentials_from_env
 from connectors.github.gateway import PyGithubGateway
-from connectors.sandbox.factory import build_runner
+from connectors.sandbox.factory import runner_for
 
 from bot.baseline import BaselineCache
 from bot.config import Settings
-from bot.errors import RedfixError
+from bot.errors import ConfigError, RedfixError
+from bot.feedback.ports import Records
+from bot.localizers import build_localizer
+from bot.memory.recall import FixMemory
 from bot.pipeline import Services
-from bot.ports import SandboxRunner
+from bot.redact import redact
 from bot.service.app import AppState, create_app
 from bot.service.gateway import GitHubGateway
 from bot.service.health import docker_check, model_server_check
@@ -38,37 +41,38 @@ log = logging.getLogger("redfix.service")
 
 
 class JsonLines(logging.Formatter):
-    """One JSON object per log line, carrying the delivery and job ids when known."""
+    """One JSON object per log line, carrying the delivery and job ids when known.
+
+    Messages and tracebacks are redacted: the service's own secrets and anything that
+    looks like a credential never reach the log, whatever an error message quoted.
+    """
+
+    def __init__(self, secrets: tuple[str, ...] = ()) -> None:
+        super().__init__()
+        self.secrets = secrets
 
     def format(self, record: logging.LogRecord) -> str:
         line = {
             "time": self.formatTime(record),
             "level": record.levelname,
             "logger": record.name,
-            "message": record.getMessage(),
+            "message": redact(record.getMessage(), known_secrets=self.secrets),
         }
         line.update({k: getattr(record, k) for k in LOG_FIELDS if hasattr(record, k)})
         if record.exc_info:
-            line["error"] = self.formatException(record.exc_info)
+            error = self.formatException(record.exc_info)
+            line["error"] = redact(error, known_secrets=self.secrets)
         return json.dumps(line)
 
 
-def configure_logging(level: str = "INFO") -> None:
+def configure_logging(level: str = "INFO", *, secrets: tuple[str, ...] = ()) -> None:
     handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(JsonLines())
+    handler.setFormatter(JsonLines(secrets))
     logging.basicConfig(level=level, handlers=[handler], force=True)
 
 
-def sandbox_runner(settings: Settings) -> SandboxRunner:
-    return build_runner(
-        settings.sandbox,
-        image=settings.image,
-        ca_bundle=Path(settings.ca_bundle) if settings.ca_bundle else None,
-        memory=settings.memory,
-        cpus=settings.cpus,
-        pids=settings.pids,
-        setup_timeout_s=settings.setup_timeout_s,
-    )
+def service_secrets(env: Mapping[str, str]) -> tuple[str, ...]:
+    return tuple(env[name] for name in SECRET_VARIABLES if env.get(name))
 
 
 def pipeline_services(
@@ -84,7 +88,10 @@ def pipeline_services(
         connector.ensure_model(settings.model)
         return Services(
             connector=connector,
-            runner=sandbox_runner(settings),
+            runner=runner_for(settings),
+            localizer=build_localizer(
+                settings.localizer, data_dir=data_dir, chroma_url=env.get("REDFIX_CHROMA_URL")
+            ),
             progress=LogProgress(logger),
             baselines=BaselineCache(data_dir / "baselines"),
         )
@@ -100,13 +107,69 @@ class Runtime:
     state: AppState
 
 
+def open_records(env: Mapping[str, str], config: ServiceConfig) -> Records:
+    """redfix's database: REDFIX_DATABASE_URL, else SQLite in the data directory."""
+    from connectors.records.sql import SqlRecords, database_url
+
+    return SqlRecords(database_url(env, config.data_dir))
+
+
+def fix_memory_factory(
+    env: Mapping[str, str], data_dir: Path
+) -> Callable[[], FixMemory | None]:
+    """Fix memory, loaded on first use: REDFIX_FIX_MEMORY=auto|minilm|hashing|off,
+    scoped per REDFIX_MEMORY_SCOPE=repository|installation."""
+    from bot.memory.entries import Scope
+
+    choice = env.get("REDFIX_FIX_MEMORY", "auto").strip().lower() or "auto"
+    scope_name = env.get("REDFIX_MEMORY_SCOPE", "repository").strip().lower() or "repository"
+    if choice not in ("auto", "minilm", "hashing", "off"):
+        raise ConfigError(f"REDFIX_FIX_MEMORY={choice!r}: use auto, minilm, hashing or off")
+    if scope_name not in ("repository", "installation"):
+        raise ConfigError(f"REDFIX_MEMORY_SCOPE={scope_name!r}: use repository or installation")
+    loaded: list[FixMemory | None] = []
+
+    def load() -> FixMemory | None:
+        if not loaded:
+            loaded.append(_load_memory(choice, Scope(scope_name), env, data_dir))
+        return loaded[0]
+
+    return load
+
+
+def _load_memory(
+    choice: str, scope: object, env: Mapping[str, str], data_dir: Path
+) -> FixMemory | None:
+    from bot.knowledge.embedding import HashingEmbedder
+    from bot.knowledge.ports import Embedder
+    from bot.memory.entries import Scope
+
+    if choice == "off":
+        return None
+    try:
+        from connectors.vector.chroma_store import chroma_client
+        from connectors.vector.embedder import MiniLMEmbedder
+        from connectors.vector.fix_memory import ChromaFixMemory
+
+        embedder: Embedder = HashingEmbedder() if choice == "hashing" else MiniLMEmbedder()
+        client = chroma_client(data_dir=data_dir, url=env.get("REDFIX_CHROMA_URL"))
+    except (ImportError, RedfixError) as exc:
+        if choice != "auto":
+            raise
+        log.warning("fix memory is off: %s", exc)
+        return None
+    store = ChromaFixMemory(client, embedder=embedder.name)
+    return FixMemory(store, embedder, Scope(str(scope)))
+
+
 def build_runtime(env: Mapping[str, str], *, with_worker: bool) -> Runtime:
     config = ServiceConfig.from_env(env)
     store = open_store(config)
-    runner = worker_runner(env, config, store) if with_worker else None
+    records = open_records(env, config)
+    runner = worker_runner(env, config, store, records) if with_worker else None
     queue = JobQueue(build_huey(config), config, runner)
     checks = {"model server": model_server_check(env), "docker": docker_check(env)}
-    return Runtime(config, store, queue, AppState(config, store, queue, checks))
+    return Runtime(config, store, queue, AppState(config, store, queue, checks, records))
 
 
 def open_store(config: ServiceConfig) -> Store:
@@ -118,7 +181,9 @@ def open_store(config: ServiceConfig) -> Store:
     return SqliteStore(config.store_path)
 
 
-def worker_runner(env: Mapping[str, str], config: ServiceConfig, store: Store) -> JobRunner:
+def worker_runner(
+    env: Mapping[str, str], config: ServiceConfig, store: Store, records: Records | None = None
+) -> JobRunner:
     """What a queue worker runs for a job id, wired to GitHub, the model and the sandbox."""
     tokens = InstallationTokens(credentials_from_env(env))
 
@@ -130,8 +195,10 @@ def worker_runner(env: Mapping[str, str], config: ServiceConfig, store: Store) -
         gateways=gateway,
         services=pipeline_services(env, config.data_dir),
         env=env,
-        secrets=tuple(env[name] for name in SECRET_VARIABLES if env.get(name)),
+        secrets=service_secrets(env),
         lease_s=config.lease_s,
+        records=records,
+        memory=fix_memory_factory(env, config.data_dir),
     )
 
     def runner(job_id: str, *, retries_left: int) -> None:
@@ -178,12 +245,12 @@ def work(env: Mapping[str, str]) -> int:
 
 
 def serve_command(args: argparse.Namespace, env: Mapping[str, str]) -> int:
-    configure_logging(env.get("REDFIX_LOG_LEVEL", "INFO"))
+    configure_logging(env.get("REDFIX_LOG_LEVEL", "INFO"), secrets=service_secrets(env))
     return serve(env, host=args.host, port=args.port, worker=args.worker)
 
 
 def worker_command(env: Mapping[str, str]) -> int:
-    configure_logging(env.get("REDFIX_LOG_LEVEL", "INFO"))
+    configure_logging(env.get("REDFIX_LOG_LEVEL", "INFO"), secrets=service_secrets(env))
     return work(env)
 
 

@@ -180,6 +180,7 @@ def pull_request_plan(
         attempts=len(outcome.attempts),
         branch=branch,
         regression_tests=[f"{t.path}::{t.name}" for t in outcome.regression_tests if t.kept],
+        change_coverage=outcome.change_coverage.text() if outcome.change_coverage else "",
     )
     return PullRequestPlan(
         branch=branch,

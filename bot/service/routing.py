@@ -6,6 +6,7 @@ records and queues it. Unknown events are acknowledged and ignored.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -16,6 +17,7 @@ from bot.service.webhooks import WebhookEvent
 BRANCH_PREFIX = "redfix/"
 CHECK_NAME = "redfix"
 ACTIONS_APP_SLUG = "github-actions"
+_SHA = re.compile(r"[0-9a-f]{40}")
 
 
 @dataclass(frozen=True)
@@ -92,6 +94,15 @@ def _build_guard(branch: str, *, installation: int | None, repo: Mapping[str, An
     return ""
 
 
+def _commit_guard(sha: Any, build_id: Any) -> str:
+    """Why the build's commit and id cannot be used (a job needs both), or ""."""
+    if not isinstance(sha, str) or not _SHA.fullmatch(sha):
+        return "the payload has no commit sha for the build (40 hex digits)"
+    if not isinstance(build_id, int) or isinstance(build_id, bool):
+        return "the payload has no numeric id for the build"
+    return ""
+
+
 def _pull_numbers(pulls: Any) -> tuple[int, ...]:
     if not isinstance(pulls, list):
         return ()
@@ -106,7 +117,9 @@ def _workflow_run(event: WebhookEvent) -> Decision:
         return Ignore(f"workflow run concluded {run.get('conclusion')!r}, not 'failure'")
     branch = str(run.get("head_branch") or "")
     installation = _installation_id(event.payload)
-    guard = _build_guard(branch, installation=installation, repo=repo)
+    guard = _build_guard(branch, installation=installation, repo=repo) or _commit_guard(
+        run.get("head_sha"), run.get("id")
+    )
     if guard or installation is None:
         return Ignore(guard)
     head_repo = _mapping(run.get("head_repository")).get("full_name")
@@ -143,7 +156,9 @@ def _check_run(event: WebhookEvent) -> Decision:
     suite = _mapping(check.get("check_suite"))
     branch = str(suite.get("head_branch") or "")
     installation = _installation_id(event.payload)
-    guard = _build_guard(branch, installation=installation, repo=repo)
+    guard = _build_guard(branch, installation=installation, repo=repo) or _commit_guard(
+        check.get("head_sha"), check.get("id")
+    )
     if guard or installation is None:
         return Ignore(guard)
     return StartFix(
@@ -186,3 +201,8 @@ def _installation(event: WebhookEvent) -> Decision:
         removed=_repo_names(payload.get("repositories_removed")),
         uninstalled=event.name == "installation" and event.action == "deleted",
     )
+
+
+# The pull-request handlers (slash commands, reviewers' feedback) register themselves on
+# import; importing them here makes HANDLERS complete wherever routing is used.
+from bot.service import pull_events  # noqa: E402, F401

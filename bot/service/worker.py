@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import tempfile
 import threading
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,9 +20,12 @@ from connectors.github.remote import clone_at, push_branch, read_at
 
 from bot.config import REPO_CONFIG_PATH, Settings, resolve_settings
 from bot.errors import RedfixError, ReportError
+from bot.feedback.ports import Records
 from bot.ingest import parse_report_bytes
-from bot.models import FixOutcome, TestReport
+from bot.memory.recall import FixMemory
+from bot.models import FixOutcome, Lessons, TestCase, TestReport
 from bot.pipeline import FixRequest, Services, run_fix
+from bot.ports import LessonRecall, Progress
 from bot.project_detect import detect_project
 from bot.service.gateway import GitHubGateway
 from bot.service.jobs import FixJob
@@ -51,6 +54,8 @@ class WorkerContext:
     env: Mapping[str, str]
     secrets: tuple[str, ...] = ()
     lease_s: float = 60.0
+    records: Records | None = None  # feedback and conversation state (redfix's database)
+    memory: Callable[[], FixMemory | None] = lambda: None  # loaded on first use
 
 
 @dataclass(frozen=True)
@@ -59,6 +64,7 @@ class Published:
     pr_url: str = ""
     check_url: str = ""
     reports: int = 0
+    pr_number: int | None = None
 
 
 class LogProgress:
@@ -111,7 +117,9 @@ def run_job(job_id: str, context: WorkerContext, *, retries_left: int) -> None:
     logger = job_logger(record.job)
     try:
         with _heartbeat(context.store, job_id, context.lease_s):
-            published = execute(record.job, context, logger=logger)
+            from bot.service.dispatch import handle  # it builds on this module
+
+            published = handle(record.job, context, logger=logger)
     except Exception as exc:  # every failure ends the claim: released or recorded, never stuck
         # Unexpected errors (OSError, a bug) get the retry budget too, then stop for good.
         retryable = exc.retryable if isinstance(exc, RedfixError) else True
@@ -141,6 +149,8 @@ def _report_failure(
     logger: logging.LoggerAdapter[logging.Logger],
 ) -> None:
     """Best effort: say on the commit that redfix could not finish, and why."""
+    if not job.head_sha or job.issue_number is not None:
+        return  # a command or feedback job: its status comment says what went wrong
     plan = failure_check_run(job, str(exc), secrets=context.secrets)
     try:
         context.gateways(job.installation_id).create_check_run(job.repository, plan)
@@ -190,9 +200,41 @@ def collect_reports(
     return tuple(named)
 
 
+def memory_recall(
+    job: FixJob, context: WorkerContext, logger: logging.LoggerAdapter[logging.Logger]
+) -> LessonRecall:
+    """The pipeline's fix-memory port for this job: asked once the failures are known, from
+    the build's reports or from the pipeline's own run of the suite."""
+
+    def recall(failures: Sequence[TestCase]) -> Lessons:
+        memory = context.memory()
+        if memory is None or not failures:
+            return Lessons()
+        from bot.memory.entries import describe_failures
+
+        lessons = memory.lessons(
+            describe_failures(failures),
+            repository=job.repository,
+            installation_id=job.installation_id,
+        )
+        logger.info(
+            "fix memory: %d worked example(s), %d objection(s)",
+            len(lessons.examples),
+            len(lessons.avoid),
+        )
+        return lessons
+
+    return recall
+
+
 def execute(
-    job: FixJob, context: WorkerContext, *, logger: logging.LoggerAdapter[logging.Logger]
-) -> Published:
+    job: FixJob,
+    context: WorkerContext,
+    *,
+    logger: logging.LoggerAdapter[logging.Logger],
+    hint: str = "",
+    progress: Progress | None = None,
+) -> tuple[Published, FixOutcome]:
     gateway = context.gateways(job.installation_id)
     with tempfile.TemporaryDirectory(prefix="redfix-job-") as scratch:
         checkout = Path(scratch) / "repo"
@@ -214,10 +256,17 @@ def execute(
             secrets=(*context.secrets, gateway.token()),
             setup=tuple(settings.setup if settings.setup is not None else detected.setup),
             dependency_files=tuple(detected.dependency_files),
+            hint=hint,
         )
-        outcome = run_fix(request, context.services(settings, logger))
+        services = context.services(settings, logger)
+        services.recall = memory_recall(job, context, logger)
+        if progress is not None:
+            services.progress = progress
+        outcome = run_fix(request, services)
         logger.info("pipeline finished: %s", outcome.status)
-        return publish(
+        if progress is not None:  # a command's last chance to honour `/redfix stop`
+            progress.stage(f"publish: {outcome.status}")
+        published = publish(
             job,
             outcome,
             gateway,
@@ -226,6 +275,11 @@ def execute(
             secrets=request.secrets,
             reports=len(reports),
         )
+    if context.records is not None:
+        from bot.service.learning import remember_published
+
+        remember_published(job, outcome, published, context.records, secrets=request.secrets)
+    return published, outcome
 
 
 def publish(
@@ -239,18 +293,21 @@ def publish(
     reports: int = 0,
 ) -> Published:
     plan = pull_request_plan(job, outcome, test_command=settings.test_command, secrets=secrets)
-    pr_url = ""
+    pr_url, pr_number = "", None
     if plan is not None:
         commit_on_branch(checkout, outcome.patch, branch=plan.branch, message=plan.title)
         push_branch(checkout, plan.branch, token=gateway.token())
         existing = gateway.find_open_pull(job.repository, plan.branch)
         if existing is None:
-            pr_url = gateway.create_pull(job.repository, plan).url
+            ref = gateway.create_pull(job.repository, plan)
         else:
-            pr_url = gateway.update_pull(job.repository, existing.number, plan).url
+            ref = gateway.update_pull(job.repository, existing.number, plan)
+        pr_url, pr_number = ref.url, ref.number
     for comment in comment_plans(job, outcome, pr_url=pr_url, secrets=secrets):
         gateway.upsert_comment(job.repository, comment)
     check = gateway.create_check_run(
         job.repository, check_run_plan(job, outcome, pr_url=pr_url, secrets=secrets)
     )
-    return Published(str(outcome.status), pr_url=pr_url, check_url=check, reports=reports)
+    return Published(
+        str(outcome.status), pr_url=pr_url, check_url=check, reports=reports, pr_number=pr_number
+    )

@@ -2,26 +2,35 @@
 
 from __future__ import annotations
 
-import fnmatch
-import io
-import zipfile
+import logging
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
+from urllib.parse import quote
 
 import requests
 from github import Auth, Github, GithubException, GithubRetry
 from github.Repository import Repository
 
-from bot.service.errors import GitHubUnavailable
-from bot.service.gateway import PullRequestRef, ReportFile
+from bot.service.errors import GitHubRequestRejected, GitHubUnavailable
+from bot.service.gateway import PullInfo, PullRequestRef, ReportFile
 from bot.service.publishing import CheckRunPlan, CommentPlan, PullRequestPlan
+from connectors.github.artifacts import matching_members
 from connectors.github.auth import InstallationTokens, retry_policy
 from connectors.github.errors import translated
 
 MAX_ARTIFACT_BYTES = 512 * 1024 * 1024
 MAX_LOG_CHARS = 200_000
+MAX_LOG_BYTES = 4 * MAX_LOG_CHARS  # UTF-8: at most 4 bytes a character
 TIMEOUT_S = 30
+# The permission API's answers that mean "no access": no such user, or none on the repository.
+# A rate limit (403 or 429) arrives as GitHubUnavailable, never as one of these.
+NO_ACCESS = frozenset({403, 404})
+log = logging.getLogger("redfix.github")
+
+
+class _TooLarge(Exception):
+    """A download passed its byte limit: the caller skips it."""
 
 
 @contextmanager
@@ -72,16 +81,21 @@ class PyGithubGateway:
                 self._repos[key] = self._client().get_repo(name)
         return self._repos[key]
 
-    def _download(self, url: str, *, doing: str) -> bytes:
+    def _download(self, url: str, *, doing: str, tail_bytes: int = 0) -> bytes:
+        """The body at `url`; only its last `tail_bytes` when that is set (a log), else
+        `_TooLarge` once it passes MAX_ARTIFACT_BYTES."""
         with _calling_github(doing):
             requester = self._client().requester
             _, _, chunks = requester.getStream(url, chunk_size=1 << 16)
             data = bytearray()
             for chunk in chunks:
                 data += chunk
-                if len(data) > MAX_ARTIFACT_BYTES:
-                    raise GitHubUnavailable(f"{doing}: over {MAX_ARTIFACT_BYTES} bytes, skipped")
-            return bytes(data)
+                if tail_bytes:
+                    if len(data) > 2 * tail_bytes:
+                        del data[:-tail_bytes]
+                elif len(data) > MAX_ARTIFACT_BYTES:
+                    raise _TooLarge(f"{doing}: over {MAX_ARTIFACT_BYTES} bytes, skipped")
+            return bytes(data[-tail_bytes:] if tail_bytes else data)
 
     def report_files(
         self, repository: str, run_id: int, globs: tuple[str, ...]
@@ -92,10 +106,17 @@ class PyGithubGateway:
         for artifact in artifacts:
             if artifact.expired:
                 continue
-            data = self._download(
-                artifact.archive_download_url, doing=f"downloading artifact {artifact.name}"
-            )
-            found += _matching_members(artifact.name, data, globs)
+            try:
+                data = self._download(
+                    artifact.archive_download_url, doing=f"downloading artifact {artifact.name}"
+                )
+            except _TooLarge as exc:
+                log.warning("%s", exc)
+                continue
+            extraction = matching_members(artifact.name, data, globs)
+            for reason in extraction.skipped:
+                log.warning("artifact member %s", reason)
+            found += extraction.files
         return found
 
     def failed_job_logs(self, repository: str, run_id: int) -> dict[str, str]:
@@ -107,7 +128,9 @@ class PyGithubGateway:
                 continue
             with _calling_github(f"locating the log of job {job.name}"):
                 location = job.logs_url()
-            text = self._download(location, doing=f"downloading the log of job {job.name}")
+            text = self._download(
+                location, doing=f"downloading the log of job {job.name}", tail_bytes=MAX_LOG_BYTES
+            )
             logs[job.name] = text.decode("utf-8", "replace")[-MAX_LOG_CHARS:]
         return logs
 
@@ -154,27 +177,42 @@ class PyGithubGateway:
             )
         return str(run.html_url)
 
+    def pull_info(self, repository: str, number: int) -> PullInfo:
+        with _calling_github(f"reading pull request #{number}"):
+            pull = self._repo(repository).get_pull(number)
+            head_repo = pull.head.repo.full_name if pull.head.repo else ""
+            return PullInfo(
+                number=pull.number,
+                url=pull.html_url,
+                state=pull.state,
+                head_ref=pull.head.ref,
+                head_sha=pull.head.sha,
+                base_ref=pull.base.ref,
+                from_fork=head_repo != repository,
+            )
+
+    def permission(self, repository: str, login: str) -> tuple[str, str]:
+        path = f"/repos/{repository}/collaborators/{quote(login, safe='')}/permission"
+        try:
+            with _calling_github(f"reading {login}'s permission on {repository}"):
+                _, data = self._client().requester.requestJsonAndCheck("GET", path)
+        except GitHubRequestRejected as exc:
+            if exc.status in NO_ACCESS:
+                return "none", ""
+            raise  # e.g. 401 or 422: the lookup failed, which says nothing about the person
+        return str(data.get("permission", "none")), str(data.get("role_name", ""))
+
+    def add_reaction(self, repository: str, comment_id: int, content: str) -> None:
+        with _calling_github(f"reacting to comment {comment_id}"):
+            self._client().requester.requestJsonAndCheck(
+                "POST",
+                f"/repos/{repository}/issues/comments/{comment_id}/reactions",
+                input={"content": content},
+            )
+
     def installation_repositories(self) -> list[str]:
         with _calling_github("listing the installation's repositories"):
             client = self._client()
             _, data = client.requester.requestJsonAndCheck("GET", "/installation/repositories")
         return [str(repo["full_name"]) for repo in data.get("repositories", [])]
-
-
-def _matching_members(artifact: str, data: bytes, globs: tuple[str, ...]) -> list[ReportFile]:
-    try:
-        archive = zipfile.ZipFile(io.BytesIO(data))
-    except zipfile.BadZipFile:
-        return []
-    found = []
-    for info in archive.infolist():
-        if info.is_dir() or not _matches(info.filename, globs):
-            continue
-        found.append(ReportFile(f"{artifact}/{info.filename}", archive.read(info)))
-    return found
-
-
-def _matches(path: str, globs: tuple[str, ...]) -> bool:
-    candidates = (path, path.rsplit("/", 1)[-1])
-    return any(fnmatch.fnmatch(c, g) for g in globs for c in candidates)
 

@@ -36,7 +36,7 @@ from connectors.sandbox.containers import (
     workspace_archive,
 )
 from connectors.sandbox.images import DependencyImages, host_pip_environment, resolve_ca_bundle
-from connectors.sandbox.leftovers import sweep
+from connectors.sandbox.leftovers import remove_run, sweep
 from connectors.sandbox.workspace import copy_repository, write_overlay
 
 WORK_DIR = "/work"
@@ -118,6 +118,7 @@ class DockerRunner:
         self.history: list[RunRecord] = []
         self._client: Any = None
         self._daemon_cpus: float | None = None
+        self._cut_off: set[str] = set()  # runs that lost the daemon: their containers may run on
 
     @property
     def last_run(self) -> RunRecord | None:
@@ -148,6 +149,7 @@ class DockerRunner:
 
     def run(self, spec: RunSpec) -> RunOutcome:
         client = self.client()
+        self._remove_cut_off_runs(client)
         run_id = uuid.uuid4().hex[:12]
         with tempfile.TemporaryDirectory(prefix="redfix-docker-") as scratch:
             workdir = Path(scratch) / "repo"
@@ -161,6 +163,8 @@ class DockerRunner:
                     client, deps.tag, workdir=workdir, spec=spec, run_id=run_id
                 )
             except (DockerException, OSError) as exc:
+                if not isinstance(exc, APIError):  # the daemon may still run what we made
+                    self._cut_off.add(run_id)
                 raise _translated(exc) from exc
         self.history.append(
             RunRecord(run_id, deps.tag, deps.built, deps.seconds, end.seconds, end.termination)
@@ -173,6 +177,16 @@ class DockerRunner:
             sandbox=self.kind,
             termination=end.termination,
         )
+
+    def _remove_cut_off_runs(self, client: Any) -> None:
+        """Stop and remove what runs cut off from the daemon left (a test that loops
+        forever would otherwise run on while this process lives)."""
+        for run_id in sorted(self._cut_off):
+            try:
+                remove_run(client, run_id)
+            except (DockerException, OSError) as exc:
+                raise _translated(exc) from exc
+            self._cut_off.discard(run_id)
 
     def _images(self, client: Any) -> DependencyImages:
         return DependencyImages(

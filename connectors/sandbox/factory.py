@@ -6,6 +6,7 @@ import logging
 from pathlib import Path
 from typing import Any
 
+from bot.config import Settings
 from bot.errors import ConfigError, SandboxUnavailable
 from bot.ports import SandboxRunner
 
@@ -78,6 +79,19 @@ def build_runner(
     limits = DockerLimits(memory=memory, cpus=cpus, pids=pids)
     return _ready_docker_runner(image=image, base_url=base_url, ca_bundle=ca_bundle,
                                 limits=limits, setup_timeout_s=setup_timeout_s)
+
+
+def runner_for(settings: Settings) -> SandboxRunner:
+    """The sandbox the settings ask for, with their image and limits."""
+    return build_runner(
+        settings.sandbox,
+        image=settings.image,
+        ca_bundle=Path(settings.ca_bundle) if settings.ca_bundle else None,
+        memory=settings.memory,
+        cpus=settings.cpus,
+        pids=settings.pids,
+        setup_timeout_s=settings.setup_timeout_s,
+    )
 
 
 def _ready_docker_runner(**options: Any) -> SandboxRunner:

@@ -3,7 +3,7 @@
 Two cached layers, each built once by a set-up container that has the network
 (host networking: the bridge may be off) and the CA bundle, then committed:
 
-    redfix-runtime:<sha256(recipe, base image id)>     venv /opt/redfix-venv + pytest
+    redfix-runtime:<sha256(recipe, base image id)>     venv /opt/redfix-venv + pytest, coverage
     redfix-deps:<sha256(recipe, base image id, setup commands, dependency files' content)>
                                                        the runtime + the setup commands run
                                                        over the repository
@@ -51,7 +51,11 @@ from connectors.sandbox.containers import (
 VENV = "/opt/redfix-venv"
 DEPS_REPOSITORY = "redfix-deps"
 RUNTIME_REPOSITORY = "redfix-runtime"
-RUNTIME_STEPS = (f"python3 -m venv {VENV}", "python -m pip install --no-input pytest")
+# coverage: the spectrum signal of the hybrid localizer and the coverage of changed lines.
+RUNTIME_STEPS = (
+    f"python3 -m venv {VENV}",
+    "python -m pip install --no-input pytest coverage",
+)
 DEPS_LABEL = "io.redfix.deps"
 RECIPE_VERSION = "1"  # bump when the set-up script changes what an image holds
 SYSTEM_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
@@ -147,6 +151,7 @@ def dependency_digest(
     return _digest({
         "recipe": RECIPE_VERSION,
         "base": base_image_id,
+        "runtime": list(RUNTIME_STEPS),  # built on the runtime image: changes with it
         "setup": list(setup),
         "files": file_digests,
     })

@@ -15,7 +15,12 @@ import socket
 from datetime import UTC, datetime
 from typing import Any
 
-from connectors.sandbox.containers import MANAGED_FILTER, OWNER_LABEL, remove_quietly
+from connectors.sandbox.containers import (
+    MANAGED_FILTER,
+    OWNER_LABEL,
+    RUN_LABEL,
+    remove_quietly,
+)
 
 STOPPED_FOR_S = 10 * 60  # a live run removes its stopped container within seconds
 RUNNING_FOR_S = 24 * 3600  # longer than any sane test or set-up timeout
@@ -65,3 +70,15 @@ def sweep(client: Any) -> int:
             remove_quietly(volume)
             removed += 1
     return removed
+
+
+def remove_run(client: Any, run_id: str) -> int:
+    """Remove what one run made (its container may still be running): how many there were.
+
+    For a run cut off from the daemon mid-way: its process lives on, so `sweep` spares it.
+    """
+    label = {"label": f"{RUN_LABEL}={run_id}"}
+    made = [*client.containers.list(all=True, filters=label), *client.volumes.list(filters=label)]
+    for resource in made:
+        remove_quietly(resource)
+    return len(made)

@@ -21,6 +21,7 @@ from docker.errors import ImageNotFound, NotFound
 from bot.errors import SandboxError, SandboxUnavailable
 from bot.models import RunSpec, Termination
 from bot.project_detect import detect_project
+from connectors.sandbox import images
 from connectors.sandbox.containers import MANAGED_LABEL, OWNER_LABEL, RUN_LABEL
 from connectors.sandbox.docker import HOW_TO_START, DockerLimits, DockerRunner, connect
 from connectors.sandbox.factory import build_runner, docker_status
@@ -309,7 +310,7 @@ def test_host_pip_settings_reach_the_setup_container_without_host_paths(tmp_path
     }
 
 
-def test_dependency_key_follows_setup_and_file_content():
+def test_dependency_key_follows_setup_file_content_and_runtime(monkeypatch):
     setup = ["pip install -r r.txt"]
     key = dependency_digest("sha256:base", setup, {"r.txt": b"six\n"})
     assert key == dependency_digest("sha256:base", setup, {"r.txt": b"six\n"})
@@ -317,6 +318,9 @@ def test_dependency_key_follows_setup_and_file_content():
     assert key != dependency_digest("sha256:base", setup, {"r.txt": None})
     assert key != dependency_digest("sha256:other", setup, {"r.txt": b"six\n"})
     assert key != dependency_digest("sha256:base", [*setup, "x"], {"r.txt": b"six\n"})
+    monkeypatch.setattr(images, "RUNTIME_STEPS", (*images.RUNTIME_STEPS, "pip install x"))
+    assert key != dependency_digest("sha256:base", setup, {"r.txt": b"six\n"}), (
+        "a dependency image is built on the runtime image, so a new runtime rebuilds it")
 
 
 def test_leftovers_of_other_hosts_are_judged_by_age():

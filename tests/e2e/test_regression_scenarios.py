@@ -55,6 +55,11 @@ bookshop/catalog.py
 ```
 '''
 
+COPY_OF_FAILING_TEST = '''```python
+def test_first_page_regression():
+    assert paginate(list(range(10)), page=1, per_page=3) == [0, 1, 2], "first page"
+```'''
+
 IMPORT_ONLY_TEST = '''```python
 from bookshop.catalog import page_start
 
@@ -72,6 +77,9 @@ def test_a_good_regression_test_is_kept_and_shipped(bookshop, scripted_model, tm
     assert test["kept"] and test["name"] == "test_second_page_follows_the_first"
     assert "+def test_second_page_follows_the_first():" in result["patch"]
     assert "tests/test_catalog.py" in result["patch"]
+    assert result["change_coverage"] == {
+        "executable_lines": 1, "covered_before": 1, "covered_after": 1,
+        "files": ["bookshop/catalog.py"]}, "the fixed line runs under the failing tests already"
     run = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"],
                          cwd=bookshop, capture_output=True, text=True)
     assert "9 passed" in run.stdout, "the committed branch carries the fix and the new test"
@@ -104,3 +112,14 @@ def test_a_test_failing_only_by_import_error_is_rejected(bookshop, scripted_mode
     assert code == 0
     reasons = [t["reason"] for t in result["regression_tests"]]
     assert all("wrong reason (ImportError)" in reason for reason in reasons), reasons
+
+
+def test_a_copy_of_the_failing_test_is_rejected(bookshop, scripted_model, tmp_path):
+    scripted_model.script(CORRECT_SEARCH_REPLACE, COPY_OF_FAILING_TEST, GOOD_TEST)
+    code, result = fix(bookshop, scripted_model, tmp_path, "--regression-test")
+    assert code == 0
+    first, second = result["regression_tests"]
+    assert not first["kept"] and "repeats the existing test test_first_page_starts_with_first_" \
+        "item" in first["reason"]
+    assert second["kept"] and "test_first_page_regression" not in result["patch"]
+

@@ -16,7 +16,15 @@ from fastapi.responses import JSONResponse
 
 from tests.github_simulator import objects
 from tests.github_simulator.git_http import run_backend, token_from_basic
-from tests.github_simulator.world import SimCheckRun, SimComment, SimPull, SimRepo, SimRun, World
+from tests.github_simulator.world import (
+    SimCheckRun,
+    SimComment,
+    SimPull,
+    SimRepo,
+    SimRun,
+    SimUser,
+    World,
+)
 
 RATE_LIMIT = 5000
 REPO = "/repos/{owner}/{name}"
@@ -175,8 +183,28 @@ class SimulatedGitHub:
         if comment_id not in repo.comments:
             raise Refused(404, "Not Found")
         repo.comments[comment_id].body = str((await request.json())["body"])
+        repo.comments[comment_id].edits += 1
         return self.reply(request, objects.issue_comment(self.base, repo,
                                                          repo.comments[comment_id]))
+
+    async def add_reaction(self, owner: str, name: str, comment_id: int, request: Request
+                           ) -> JSONResponse:
+        repo = self.repo(request, owner, name)
+        if comment_id not in repo.comments:
+            raise Refused(404, "Not Found")
+        content = str((await request.json()).get("content", ""))
+        if content not in ("+1", "-1", "laugh", "confused", "heart", "hooray", "rocket", "eyes"):
+            raise Refused(422, "Validation Failed: content is not a reaction")
+        bot = SimUser("redfix[bot]", 9000, "Bot")
+        repo.comments[comment_id].reactions.append((content, bot.login))
+        return self.reply(request, objects.reaction(self.base, self.world.next_id(), content, bot),
+                          201)
+
+    async def collaborator_permission(self, owner: str, name: str, username: str,
+                                      request: Request) -> JSONResponse:
+        repo = self.repo(request, owner, name)
+        level = self.world.permissions.get((repo.full_name, username.lower()), "read")
+        return self.reply(request, objects.permission(self.base, username, 7000, level))
 
     async def create_check_run(self, owner: str, name: str, request: Request) -> JSONResponse:
         repo = self.repo(request, owner, name)
@@ -263,6 +291,8 @@ ROUTES: tuple[tuple[str, str, str], ...] = (
     ("GET", REPO + "/issues/{number}/comments", "list_comments"),
     ("POST", REPO + "/issues/{number}/comments", "create_comment"),
     ("PATCH", REPO + "/issues/comments/{comment_id}", "edit_comment"),
+    ("POST", REPO + "/issues/comments/{comment_id}/reactions", "add_reaction"),
+    ("GET", REPO + "/collaborators/{username}/permission", "collaborator_permission"),
     ("POST", REPO + "/check-runs", "create_check_run"),
     ("GET", REPO + "/actions/runs/{run_id}", "get_run"),
     ("GET", REPO + "/actions/runs/{run_id}/artifacts", "list_artifacts"),

@@ -103,8 +103,10 @@ def pull_request(base: str, repo: Any, pull: Any, *, full: bool) -> dict[str, An
         "comments_url": f"{issue}/comments", "statuses_url": f"{api}/statuses/{pull.head_sha}",
         "number": pull.number, "state": pull.state, "locked": False, "title": pull.title,
         "user": bot, "body": pull.body, "labels": [], "milestone": None,
-        "active_lock_reason": None, "created_at": STAMP, "updated_at": STAMP, "closed_at": None,
-        "merged_at": None, "merge_commit_sha": None, "assignee": None, "assignees": [],
+        "active_lock_reason": None, "created_at": STAMP, "updated_at": STAMP,
+        "closed_at": STAMP if pull.state == "closed" else None,
+        "merged_at": STAMP if pull.merged else None, "merge_commit_sha": pull.merge_commit_sha,
+        "assignee": None, "assignees": [],
         "requested_reviewers": [], "requested_teams": [],
         "head": side(pull.head, pull.head_sha), "base": side(pull.base, pull.base_sha),
         "_links": _pull_links(api, url, html, issue, pull.head_sha),
@@ -112,7 +114,8 @@ def pull_request(base: str, repo: Any, pull: Any, *, full: bool) -> dict[str, An
     }
     if full:  # the pull-request shape; lists carry pull-request-simple
         body.update({
-            "merged": False, "mergeable": True, "rebaseable": True, "mergeable_state": "clean",
+            "merged": pull.merged, "mergeable": True, "rebaseable": True,
+            "mergeable_state": "clean",
             "merged_by": None, "comments": 0, "review_comments": 0,
             "maintainer_can_modify": False, "commits": 1, "additions": pull.additions,
             "deletions": pull.deletions, "changed_files": pull.changed_files,
@@ -128,9 +131,24 @@ def issue_comment(base: str, repo: Any, comment: Any) -> dict[str, Any]:
         "html_url": f"{base}/web/{repo.full_name}/issues/{comment.issue}#issuecomment-"
                     f"{comment.comment_id}",
         "issue_url": f"{api}/issues/{comment.issue}", "body": comment.body,
-        "user": user(base, "redfix[bot]", 9000, kind="Bot"), "created_at": STAMP,
-        "updated_at": STAMP, "author_association": "NONE",
+        "user": (user(base, comment.user.login, comment.user.user_id, kind=comment.user.kind)
+                 if comment.user else user(base, "redfix[bot]", 9000, kind="Bot")),
+        "created_at": STAMP, "updated_at": STAMP, "author_association": comment.association,
     }
+
+
+def reaction(base: str, reaction_id: int, content: str, who: Any) -> dict[str, Any]:
+    return {"id": reaction_id, "node_id": f"REA_{reaction_id}", "content": content,
+            "created_at": STAMP, "user": user(base, who.login, who.user_id, kind=who.kind)}
+
+
+def permission(base: str, login: str, user_id: int, level: str) -> dict[str, Any]:
+    body = user(base, login, user_id)
+    body["permissions"] = {"admin": level == "admin", "maintain": level in ("admin", "maintain"),
+                           "push": level in ("admin", "maintain", "write"),
+                           "triage": level != "read" and level != "none", "pull": level != "none"}
+    body["role_name"] = level
+    return {"permission": level, "role_name": level, "user": body}
 
 
 def app(base: str, app_id: int) -> dict[str, Any]:

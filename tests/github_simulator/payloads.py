@@ -108,3 +108,70 @@ def signed(event: str, payload: dict[str, Any], secret: str, *,
         "Content-Type": "application/json",
         "User-Agent": "GitHub-Hookshot/simulator",
     }
+
+
+def _user(world: World, login: str, *, bot: bool = False) -> dict[str, Any]:
+    from tests.github_simulator.objects import user
+
+    return user(world.base_url, login, 7000 + sum(map(ord, login)), kind="Bot" if bot else "User")
+
+
+def issue_comment_created(world: World, repo: SimRepo, number: int, body: str, *, login: str,
+                          association: str = "MEMBER", bot: bool = False,
+                          created_at: str = "2026-01-02T03:04:05Z") -> dict[str, Any]:
+    """A comment on pull request `number`, stored in the simulator as GitHub would."""
+    from tests.github_simulator.world import SimComment, SimUser
+
+    payload = example("issue_comment", action="created")
+    _point_repository(payload, world, repo)
+    payload["installation"] = _installation(world, repo)
+    comment = SimComment(world.next_id(), number, body, SimUser(login, 7000, "Bot" if bot
+                                                                else "User"), association)
+    repo.comments[comment.comment_id] = comment
+    api = f"{world.base_url}/repos/{repo.full_name}"
+    payload["issue"].update(number=number, url=f"{api}/issues/{number}", state="open")
+    payload["issue"]["pull_request"] = {
+        "url": f"{api}/pulls/{number}", "html_url": f"{world.base_url}/web/pull/{number}",
+        "diff_url": f"{world.base_url}/web/pull/{number}.diff",
+        "patch_url": f"{world.base_url}/web/pull/{number}.patch", "merged_at": None}
+    payload["comment"].update(id=comment.comment_id, body=body, author_association=association,
+                              user=_user(world, login, bot=bot), created_at=created_at,
+                              updated_at=created_at)
+    payload["sender"] = _user(world, login, bot=bot)
+    return payload
+
+
+def _pull_payload(world: World, repo: SimRepo, pull: Any, event: str,
+                  **match: Any) -> dict[str, Any]:
+    payload = example(event, **match)
+    _point_repository(payload, world, repo)
+    payload["installation"] = _installation(world, repo)
+    payload["pull_request"].update(number=pull.number, state=pull.state, merged=pull.merged,
+                                   merge_commit_sha=pull.merge_commit_sha,
+                                   closed_at="2026-01-03T00:00:00Z" if pull.state == "closed"
+                                   else None)
+    payload["pull_request"]["head"].update(ref=pull.head, sha=pull.head_sha)
+    payload["pull_request"]["base"].update(ref=pull.base, sha=pull.base_sha)
+    return payload
+
+
+def pull_request_closed(world: World, repo: SimRepo, pull: Any) -> dict[str, Any]:
+    payload = _pull_payload(world, repo, pull, "pull_request", action="closed")
+    payload["sender"] = _user(world, "maintainer")
+    return payload
+
+
+def review_submitted(world: World, repo: SimRepo, pull: Any, *, state: str, body: str,
+                     login: str = "reviewer", bot: bool = False) -> dict[str, Any]:
+    payload = _pull_payload(world, repo, pull, "pull_request_review", action="submitted")
+    payload["review"].update(state=state, body=body, user=_user(world, login, bot=bot),
+                             submitted_at="2026-01-02T05:00:00Z")
+    return payload
+
+
+def review_comment_created(world: World, repo: SimRepo, pull: Any, *, body: str,
+                           login: str = "reviewer") -> dict[str, Any]:
+    payload = _pull_payload(world, repo, pull, "pull_request_review_comment", action="created")
+    payload["comment"].update(body=body, user=_user(world, login),
+                              created_at="2026-01-02T06:00:00Z")
+    return payload

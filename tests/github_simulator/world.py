@@ -35,6 +35,15 @@ class SimPull:
     additions: int = 0
     deletions: int = 0
     changed_files: int = 0
+    merged: bool = False
+    merge_commit_sha: str | None = None
+
+
+@dataclass
+class SimUser:
+    login: str
+    user_id: int
+    kind: str = "User"  # or "Bot"
 
 
 @dataclass
@@ -42,6 +51,10 @@ class SimComment:
     comment_id: int
     issue: int
     body: str
+    user: SimUser | None = None  # None: redfix's own (the app's bot)
+    association: str = "NONE"
+    reactions: list[tuple[str, str]] = field(default_factory=list)  # (content, who)
+    edits: int = 0
 
 
 @dataclass
@@ -156,6 +169,7 @@ class World:
         self.faults: list[Fault] = []
         self.lock = threading.RLock()
         self._ids = 1000
+        self.permissions: dict[tuple[str, str], str] = {}  # (repo, login) -> admin|write|read
 
     @property
     def private_key_pem(self) -> str:
@@ -230,3 +244,37 @@ class World:
     def requests_to(self, method: str, suffix: str) -> list[Exchange]:
         with self.lock:
             return [e for e in self.exchanges if e.method == method and e.path.endswith(suffix)]
+
+
+def _work_tree(repo: SimRepo, branch: str, scratch: Path) -> Path:
+    work = scratch / f"work-{branch.replace('/', '-')}"
+    _git("clone", "-q", "-b", branch, str(repo.bare), str(work))
+    return work
+
+
+def _commit(work: Path, message: str) -> None:
+    _git("-C", str(work), "-c", "user.name=reviewer", "-c", "user.email=r@example.com",
+         "commit", "-q", "-am", message)
+
+
+def commit_on(repo: SimRepo, branch: str, files: dict[str, str], *, message: str,
+              scratch: Path) -> str:
+    """A person pushes a commit changing `files` on `branch`."""
+    work = _work_tree(repo, branch, scratch)
+    for path, text in files.items():
+        (work / path).write_text(text)
+    _commit(work, message)
+    _git("-C", str(work), "push", "-q", "origin", f"HEAD:refs/heads/{branch}")
+    return _git("-C", str(work), "rev-parse", "HEAD")
+
+
+def merge_pull(repo: SimRepo, pull: SimPull, *, scratch: Path) -> str:
+    """Merge the pull request with a merge commit, as the web button does."""
+    work = _work_tree(repo, pull.base, scratch)
+    _git("-C", str(work), "fetch", "-q", "origin", pull.head)
+    _git("-C", str(work), "-c", "user.name=maintainer", "-c", "user.email=m@example.com",
+         "merge", "-q", "--no-ff", "-m", f"Merge pull request #{pull.number}", "FETCH_HEAD")
+    _git("-C", str(work), "push", "-q", "origin", f"HEAD:refs/heads/{pull.base}")
+    sha = _git("-C", str(work), "rev-parse", "HEAD")
+    pull.state, pull.merged, pull.merge_commit_sha = "closed", True, sha
+    return sha

@@ -2,6 +2,7 @@ from bot.models import Outcome, TestCase, TestReport
 from bot.testgen import (
     GeneratedTest,
     add_to_file,
+    duplicated_test,
     extract_test,
     fails_for_the_right_reason,
     nondeterminism,
@@ -50,6 +51,32 @@ def test_appended_with_missing_imports_and_a_free_name():
     assert content.count("from shop.cart import total") == 1
     assert "def test_total_counts_every_item_2():\n    assert total([1, 2, 3]) == 6" in content
     compile(content, "t.py", "exec")
+
+
+def test_new_imports_go_after_the_docstring_and_the_files_imports():
+    existing = '"""Tests of the cart."""\n\nimport requests\nfrom shop.cart import total\n\n\n' \
+        "def test_one():\n    assert total([1]) == 1\n"
+    test = GeneratedTest("test_two", ("import re", "from shop.cart import total"),
+                         "def test_two():\n    assert re.match('a', 'a') and total([]) == 0\n")
+    content = add_to_file(existing, test, name="test_two")
+    lines = content.splitlines()
+    assert lines[:5] == ['"""Tests of the cart."""', "", "import requests",
+                         "from shop.cart import total", "import re"], (
+        "`import re` is missing although `import requests` contains its text")
+    assert content.count("from shop.cart import total") == 1
+    compile(content, "t.py", "exec")
+
+
+def test_a_copy_of_an_existing_test_is_found_whatever_its_name_and_message():
+    existing = ('def test_example_2():\n'
+                '    assert is_bored("The sky is blue. I love it") == 1, "Test 3"\n')
+    copy = GeneratedTest("test_example_2_regression", (),
+                         "def test_example_2_regression():\n"
+                         "    assert is_bored('The sky is blue. I love it') == 1\n")
+    new = GeneratedTest("test_it_is_not_i", (),
+                        "def test_it_is_not_i():\n    assert is_bored('It is. Is it?') == 0\n")
+    assert duplicated_test(copy, existing) == "test_example_2"
+    assert duplicated_test(new, existing) is None
 
 
 def test_nondeterminism_is_found():

@@ -123,3 +123,39 @@ def test_localize_command_refuses_a_report_without_failures(tmp_path, minilm):
     with pytest.raises(UsageError, match="nothing to localize"):
         localize_command(tmp_path, [report], as_json=False, data_dir=tmp_path / "data",
                          chroma_url=None, runner=None, embedder=minilm)
+
+
+def test_the_pipeline_localizer_runs_coverage_as_the_pipelines_suite_does(
+    failing_repo, tmp_path, monkeypatch, minilm
+):
+    """What `redfix fix` uses: the index under the data directory, the spectrum from the
+    suite the pipeline hands over (its runner and command)."""
+    from bot import localizers
+    from bot.localizers import IndexedLocalizer, build_localizer
+    from bot.suite import Suite
+
+    monkeypatch.setattr(localizers, "shared_embedder", lambda: minilm)
+    repo, report_path = failing_repo
+    failures = parse_report_bytes(report_path.read_bytes(), source="run").failures
+    localizer = build_localizer("auto", data_dir=tmp_path, chroma_url=None)
+    assert isinstance(localizer, IndexedLocalizer)
+    suite = Suite(LocalRunner(), repo, COMMAND, 120)
+    found = localizer.localize(failures, repo=repo, suite=suite)
+    assert found.spans[0].symbol == "add_all" and "spectrum #1" in found.spans[0].why
+    assert (tmp_path / "chroma").is_dir(), "the index `redfix index` would use"
+    without_suite = localizer.localize(failures, repo=repo)
+    assert not any("spectrum" in why for span in without_suite.spans for why in span.why)
+
+
+def test_the_localizer_choice(monkeypatch, tmp_path):
+    from bot import localizers
+    from bot.localize import TracebackLocalizer
+    from bot.localizers import build_localizer
+
+    assert isinstance(build_localizer("traceback", data_dir=tmp_path, chroma_url=None),
+                      TracebackLocalizer)
+    monkeypatch.setattr(localizers, "knowledge_installed", lambda: False)
+    assert isinstance(build_localizer("auto", data_dir=tmp_path, chroma_url=None),
+                      TracebackLocalizer), "a plain install still fixes"
+    with pytest.raises(UsageError, match=r"redfix\[knowledge\]"):
+        build_localizer("hybrid", data_dir=tmp_path, chroma_url=None)

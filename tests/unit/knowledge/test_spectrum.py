@@ -105,10 +105,10 @@ def test_coverage_spec_runs_the_test_files_and_writes_json_to_the_report_path(tm
     assert spec is not None
     assert spec.argv[:2] == ("sh", "-c")
     script = spec.argv[2]
-    assert ("python3 -m coverage run --rcfile=.redfix-coverage.rc -m pytest "
+    assert ("python3 -m coverage run --rcfile=.redfix-coveragerc -m pytest "
             "-p redfix_coverage_contexts -p no:cacheprovider") in script
     assert "tests/test_a.py 'tests/b c.py'" in script
-    assert script.endswith("python3 -m coverage json --rcfile=.redfix-coverage.rc "
+    assert script.endswith("python3 -m coverage json --rcfile=.redfix-coveragerc "
                            "--show-contexts -q -o {report}")
     assert "source = ." in spec.overlay[COVERAGE_RC_PATH]
     assert "switch_context(item.nodeid)" in spec.overlay["redfix_coverage_contexts.py"]
@@ -128,7 +128,7 @@ def test_bare_pytest_command_runs_under_python_with_its_options(tmp_path: Path):
     spec = coverage_spec(tmp_path, suite=TestSuite(command=command), test_files=["t.py"])
     assert spec is not None
     assert spec.argv[2].startswith(
-        "python -m coverage run --rcfile=.redfix-coverage.rc -m pytest "
+        "python -m coverage run --rcfile=.redfix-coveragerc -m pytest "
         "--noconftest -k 'not slow' -p redfix_coverage_contexts -p no:cacheprovider -q "
         "--tb=no t.py;"
     )

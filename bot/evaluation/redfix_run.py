@@ -1,0 +1,75 @@
+"""One task through the real pipeline (`run_fix`), scored by the hidden tests."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+from bot.config import Settings
+from bot.evaluation.metering import MeteredConnector, TimedRunner, with_costs
+from bot.evaluation.results import LOW_CONFIDENCE, Mode, TaskRun, Verdict, furthest_cause
+from bot.evaluation.taskrepo import HiddenResult, TaskRepo, hidden_check
+from bot.localize import Localizer, TracebackLocalizer
+from bot.models import AttemptStatus, FixOutcome, FixStatus
+from bot.pipeline import FixRequest, Services, run_fix
+from bot.ports import AIServiceConnector
+
+UNREPRODUCED = (FixStatus.FLAKY, FixStatus.NOT_REPRODUCIBLE, FixStatus.NOTHING_FAILS)
+
+
+def fixed_round(outcome: FixOutcome) -> int | None:
+    """The round that gave the accepted fix (the loop stops after the first round with one)."""
+    if outcome.status is not FixStatus.FIXED:
+        return None
+    validated = [a.round for a in outcome.attempts if a.status is AttemptStatus.VALIDATED]
+    return min(validated, default=None)
+
+
+def classify(outcome: FixOutcome, hidden: HiddenResult | None) -> tuple[Verdict, str]:
+    if outcome.status is FixStatus.FIXED:
+        if hidden is not None and hidden.passed:
+            return Verdict.FIXED, ""
+        return Verdict.FALSE_FIX, hidden.problem if hidden else "not scored"
+    if outcome.status in UNREPRODUCED:
+        return Verdict.FLAKY, str(outcome.status)
+    if outcome.status is FixStatus.LOW_CONFIDENCE:
+        return Verdict.NO_FIX, LOW_CONFIDENCE
+    return Verdict.NO_FIX, furthest_cause([str(a.status) for a in outcome.attempts])
+
+
+def run_redfix(
+    bench: TaskRepo,
+    *,
+    connector: AIServiceConnector,
+    settings: Settings,
+    scratch: Path,
+    localizer: Localizer | None = None,
+) -> TaskRun:
+    metered, timed = MeteredConnector(connector), TimedRunner(bench.runner)
+    started = time.monotonic()
+    outcome = run_fix(
+        FixRequest(repo=bench.repo, settings=settings),
+        Services(connector=metered, runner=timed, localizer=localizer or TracebackLocalizer()),
+    )
+    wall = time.monotonic() - started
+    hidden = None
+    if outcome.status is FixStatus.FIXED:
+        hidden = hidden_check(bench, outcome.patch, scratch=scratch)
+    verdict, cause = classify(outcome, hidden)
+    run = TaskRun(
+        task_id=bench.task.task_id,
+        suite=bench.task.suite,
+        mode=Mode.REDFIX,
+        verdict=verdict,
+        cause=cause,
+        status=str(outcome.status),
+        fixed_at_attempt=fixed_round(outcome),
+        rounds=max((a.round for a in outcome.attempts), default=0),
+        candidates=len(outcome.attempts),
+        attempt_statuses=tuple(str(a.status) for a in outcome.attempts),
+        hidden_seconds=hidden.seconds if hidden else 0.0,
+        patch=outcome.patch,
+        hidden_output=hidden.output if hidden else "",
+        explanation=outcome.explanation[-2000:],
+    )
+    return with_costs(run, metered, timed, wall_seconds=wall)

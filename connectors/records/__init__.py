@@ -1,0 +1,1 @@
+"""redfix's own database: feedback and conversation state (SQLAlchemy Core)."""
