@@ -120,6 +120,12 @@ def _permission_unknown(job: FixJob, context: WorkerContext, gateway: GitHubGate
     return Published("permission-unknown")
 
 
+INTERNAL_ERROR = (
+    "redfix broke on an internal error (the service log has the details). "
+    "Try again with `/redfix retry`."
+)
+
+
 def run_command(job: FixJob, context: WorkerContext, *, logger: Logger) -> Published:
     records = _records(context)
     gateway = context.gateways(job.installation_id)
@@ -161,5 +167,8 @@ def _run(job: FixJob, context: WorkerContext, board: StatusBoard, records: Recor
         message = redact(str(exc), known_secrets=context.secrets)
         board.finish(Phase.FAILED, f"{message}\n\nTry again with `/redfix retry`.")
         return Published("failed")
+    except Exception:  # a bug or an OSError: the comment must not stay at "working"
+        board.finish(Phase.FAILED, INTERNAL_ERROR)
+        raise  # the worker logs it and records the job as failed (or retries it)
     board.finish(Phase.DONE, result)
     return Published(f"{job.command}-done")
