@@ -17,6 +17,7 @@ from bot.baseline import BaselineCache, tree_fingerprint
 from bot.change_coverage import measure_change_coverage
 from bot.config import Settings
 from bot.diffs import diff_size, unified_diff
+from bot.errors import RedfixError
 from bot.ingest import parse_report_bytes
 from bot.localize import Localization, Localizer, TracebackLocalizer
 from bot.models import (
@@ -184,9 +185,13 @@ def _finish_fix(
     files = {**fix_files, kept.path: kept.source} if kept else dict(fix_files)
     with clock.measure("coverage"):
         services.progress.stage("coverage: the changed lines, with and without the new test")
-        measured = measure_change_coverage(
-            suite, files=files, patch=outcome.patch, regression_test=kept
-        )
+        try:
+            measured = measure_change_coverage(
+                suite, files=files, patch=outcome.patch, regression_test=kept
+            )
+        except RedfixError as exc:  # a figure for the PR: never worth losing a validated fix
+            services.progress.stage(f"coverage: not measured ({exc})")
+            measured = None
     return replace(outcome, change_coverage=measured)
 
 

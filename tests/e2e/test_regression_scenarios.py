@@ -5,7 +5,15 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from contextlib import closing
 
+from bot.config import resolve_settings
+from bot.errors import SandboxUnavailable
+from bot.models import FixStatus, RunOutcome, RunSpec
+from bot.pipeline import FixRequest, Services, run_fix
+from connectors.ai.openai_compat import OpenAICompatibleConnector
+from connectors.sandbox.local import LocalRunner
+from tests.e2e.conftest import MODEL
 from tests.e2e.test_fix_scenarios import CORRECT_SEARCH_REPLACE, fix
 
 GOOD_TEST = '''```python
@@ -123,3 +131,25 @@ def test_a_copy_of_the_failing_test_is_rejected(bookshop, scripted_model, tmp_pa
         "item" in first["reason"]
     assert second["kept"] and "test_first_page_regression" not in result["patch"]
 
+
+
+class SandboxLostDuringCoverage(LocalRunner):
+    """The local sandbox, which goes away when the coverage of the change is measured."""
+
+    def run(self, spec: RunSpec) -> RunOutcome:
+        if "coverage run" in " ".join(spec.argv):  # the only coverage run with this localizer
+            raise SandboxUnavailable("the sandbox went away")
+        return super().run(spec)
+
+
+def test_a_validated_fix_survives_a_failed_coverage_measurement(bookshop, scripted_model):
+    scripted_model.script(CORRECT_SEARCH_REPLACE)
+    settings = resolve_settings(bookshop, env={}, options={
+        "model": MODEL, "sandbox": "local", "test_command": f"{sys.executable} -m pytest",
+        "max_attempts": 1, "candidates": 1, "reruns": 1, "regression_test": False,
+        "localizer": "traceback"})
+    with closing(OpenAICompatibleConnector(scripted_model.base_url)) as connector:
+        outcome = run_fix(FixRequest(repo=bookshop, settings=settings),
+                          Services(connector=connector, runner=SandboxLostDuringCoverage()))
+    assert outcome.status is FixStatus.FIXED and "(page - 1) * per_page" in outcome.patch
+    assert outcome.change_coverage is None and "coverage" in outcome.timings
