@@ -14,10 +14,12 @@ import re
 import textwrap
 from collections.abc import Sequence
 
+from bot.edits.paths import is_test_path
 from bot.edits.symbols import IMPORTS_SYMBOL, source_of
 from bot.models import EditKind, FileEdit
 
 _DEFINES = re.compile(r"^\s*(?:async\s+def|def|class)\s+\w", re.MULTILINE)
+_DEFINITIONS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
 PYTHON_LANGUAGES = frozenset({"python", "py", "python3", "py3", "ipython"})
 
 
@@ -52,16 +54,31 @@ def parse_code_block(
     edits: list[FileEdit] = []
     imports: list[str] = []
     ignored: list[int] = []
+    tests: list[str] = []
     for node in tree.body:
-        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+        if isinstance(node, _DEFINITIONS) and _is_test_in_source(node, path):
+            tests.append(node.name)
+        elif isinstance(node, _DEFINITIONS):
             edits.append(_rewrite(node, path=path, lines=lines))
         elif isinstance(node, ast.Import | ast.ImportFrom):
             imports.append("".join(lines[node.lineno - 1 : node.end_lineno]))
         elif not _is_ignorable(node):
             ignored.append(line + node.lineno)
-    return _with_imports(edits, imports=imports, path=path), _problems(
-        edits, ignored=ignored, line=line, labelled=labelled
-    )
+    problems = _problems(edits, ignored=ignored, line=line, labelled=labelled)
+    if tests:
+        problems.append(
+            f"line {line}: {', '.join(tests)} look(s) like tests; tests are not written into "
+            f"the source file {path} (the fix only changes code; tests come separately)"
+        )
+    return _with_imports(edits, imports=imports, path=path), problems
+
+
+def _is_test_in_source(
+    node: ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef, path: str
+) -> bool:
+    """A test the model appended to the code it fixed: it does not belong in a source file."""
+    prefix = "Test" if isinstance(node, ast.ClassDef) else "test_"
+    return bool(path) and node.name.startswith(prefix) and not is_test_path(path)
 
 
 def _rewrite(

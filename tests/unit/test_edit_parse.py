@@ -313,6 +313,31 @@ def norm(v):
     assert edits[2].replace == "import math\nfrom typing import Sequence\n"
 
 
+def test_tests_appended_to_a_fixed_source_file_are_not_applied() -> None:
+    text = """```python
+# file: src/calc.py
+def mean(values):
+    return sum(values) / len(values)
+
+
+def test_mean():
+    assert mean([2, 4]) == 3
+
+
+class TestMean:
+    def test_one(self):
+        assert mean([1]) == 1
+```"""
+    edits, problems = parse_edits(text, known_paths=KNOWN)
+    assert [edit.symbol for edit in edits] == ["mean"]
+    assert problems == ("line 1: test_mean, TestMean look(s) like tests; tests are not written "
+                        "into the source file src/calc.py (the fix only changes code; tests come "
+                        "separately)",)
+    in_test_file = text.replace("src/calc.py", "tests/test_calc.py")
+    assert [e.symbol for e in parse_edits(in_test_file, known_paths=KNOWN)[0]] == [
+        "mean", "test_mean", "TestMean"], "in a test file they are what the edit is about"
+
+
 def test_an_indented_method_is_dedented_and_left_without_path() -> None:
     text = """Replace the method:
 ```python
