@@ -24,7 +24,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bot.config import resolve_settings  # noqa: E402
-from bot.models import RunOutcome, RunSpec  # noqa: E402
+from bot.evaluation.metering import TimedRunner  # noqa: E402
 from bot.pipeline import FixRequest, Services, run_fix  # noqa: E402
 from connectors.ai.openai_compat import OpenAICompatibleConnector  # noqa: E402
 from connectors.sandbox.local import LocalRunner  # noqa: E402
@@ -67,21 +67,6 @@ class ModelHandler(BaseHTTPRequestHandler):
         self.wfile.write(body.encode())
 
 
-class TimedRunner:
-    kind = "local"
-
-    def __init__(self) -> None:
-        self.inner = LocalRunner()
-        self.seconds = 0.0
-
-    def run(self, spec: RunSpec) -> RunOutcome:
-        started = time.monotonic()
-        try:
-            return self.inner.run(spec)
-        finally:
-            self.seconds += time.monotonic() - started
-
-
 def one_fix(base_url: str) -> dict[str, float]:
     with tempfile.TemporaryDirectory() as scratch:
         repo = Path(scratch) / "bookshop"
@@ -89,7 +74,7 @@ def one_fix(base_url: str) -> dict[str, float]:
         settings = resolve_settings(repo, options={
             "test_command": f"{sys.executable} -m pytest", "reruns": 3, "candidates": 1,
             "model": "bench"}, env={})
-        runner = TimedRunner()
+        runner = TimedRunner(LocalRunner())
         connector = OpenAICompatibleConnector(base_url)
         started = time.monotonic()
         outcome = run_fix(FixRequest(repo=repo, settings=settings),

@@ -13,6 +13,8 @@ import textwrap
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from bot.edits.refusal import Refusal
+from bot.edits.symbols import add_imports
 from bot.models import Outcome, TestCase, TestReport
 
 FENCE = re.compile(r"```(?:python|py)?[ \t]*\n(.*?)```", re.DOTALL)
@@ -121,30 +123,12 @@ def unique_name(name: str, existing_source: str) -> str:
 
 
 def add_to_file(existing: str, test: GeneratedTest, *, name: str) -> str:
-    """The test file with the new test appended and its missing imports after the file's own."""
-    present = {line.strip() for line in existing.splitlines()}
-    missing = [line for line in test.imports if line.strip() not in present]
+    """The test file with the new test appended and the imports it lacks after the file's own."""
     function = re.sub(rf"\bdef {re.escape(test.name)}\(", f"def {name}(", test.function, count=1)
-    lines = existing.rstrip().splitlines()
-    at = _import_position(existing)
-    body = "\n".join([*lines[:at], *missing, *lines[at:]])
-    return f"{body}\n\n\n{function.rstrip()}\n"
-
-
-def _import_position(source: str) -> int:
-    """The line after the leading docstring and imports: where new imports belong."""
-    try:
-        body = ast.parse(source).body
-    except SyntaxError:
-        return 0
-    position = 0
-    for index, node in enumerate(body):
-        docstring = index == 0 and isinstance(node, ast.Expr) and isinstance(
-            node.value, ast.Constant) and isinstance(node.value.value, str)
-        if not (docstring or isinstance(node, ast.Import | ast.ImportFrom)):
-            break
-        position = node.end_lineno or position
-    return position
+    with_imports = add_imports(existing, "\n".join(test.imports)) if test.imports else existing
+    if isinstance(with_imports, Refusal):  # the file does not parse: the run will say so
+        with_imports = "\n".join([*test.imports, existing])
+    return f"{with_imports.rstrip()}\n\n\n{function.rstrip()}\n"
 
 
 def duplicated_test(test: GeneratedTest, existing_source: str) -> str | None:
