@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from bot import __version__
+from bot.cli_options import SANDBOXES, add_model_options
 from bot.errors import RedfixError, UsageError
 from bot.evaluation.command import add_eval_parser
 from bot.feedback.command import add_feedback_parsers
@@ -35,51 +36,30 @@ EXIT_CODES = {
 def _fix_parser(commands: Any) -> None:
     fix = commands.add_parser("fix", help="reproduce, fix and validate failing tests")
     fix.add_argument("--repo", type=Path, default=Path("."), help="repository to fix")
-    fix.add_argument(
-        "--report",
-        type=Path,
-        action="append",
-        default=[],
-        metavar="PATH",
-        help="JUnit XML report(s) of the failing run; without it redfix runs the tests",
-    )
+    fix.add_argument("--report", type=Path, action="append", default=[], metavar="PATH",
+                     help="JUnit XML report(s) of the failed run; without it redfix runs the tests")
     fix.add_argument("--test-cmd", dest="test_command", help="command that runs the tests")
-    fix.add_argument("--connector", choices=["auto", "ollama", "openai"])
-    fix.add_argument("--model", help="model name (REDFIX_MODEL)")
-    fix.add_argument(
-        "--base-url",
-        dest="base_url",
-        help="Ollama's address, or the /v1 URL of an OpenAI-compatible server",
-    )
-    fix.add_argument("--sandbox", choices=["auto", "local", "docker"])
+    add_model_options(fix)
+    fix.add_argument("--sandbox", choices=SANDBOXES)
     fix.add_argument("--localizer", choices=["auto", "hybrid", "traceback"],
                      help="hybrid: index, coverage, BM25, embeddings (auto when installed)")
     fix.add_argument("--max-attempts", dest="max_attempts", type=int)
-    fix.add_argument(
-        "--candidates",
-        type=int,
-        help="candidate fixes per attempt, chosen by the tests (default 3)",
-    )
+    fix.add_argument("--candidates", type=int,
+                     help="candidate fixes per attempt, chosen by the tests (default 3)")
     fix.add_argument("--reruns", type=int, help="runs to confirm a failure (default 3)")
-    fix.add_argument(
-        "--allow-test-edits",
-        dest="allow_test_edits",
-        action="store_const",
-        const=True,
-        help="let the fix change existing tests",
-    )
-    fix.add_argument(
-        "--no-regression-test",
-        dest="regression_test",
-        action="store_const",
-        const=False,
-        help="do not add a regression test to a validated fix",
-    )
+    fix.add_argument("--allow-test-edits", dest="allow_test_edits", action="store_const",
+                     const=True, help="let the fix change existing tests")
+    fix.add_argument("--no-regression-test", dest="regression_test", action="store_const",
+                     const=False, help="do not add a regression test to a validated fix")
     fix.add_argument("--hint", default="", help="a hint for the model from a human")
-    fix.add_argument("--json", dest="json_path", type=Path, metavar="FILE")
-    fix.add_argument("--patch", dest="patch_path", type=Path, metavar="FILE")
-    fix.add_argument("--apply", action="store_true", help="commit the fix on a new branch")
-    fix.add_argument("--quiet", action="store_true", help="no progress lines")
+    _add_output_options(fix, apply_help="commit the fix on a new branch")
+
+
+def _add_output_options(parser: argparse.ArgumentParser, *, apply_help: str) -> None:
+    parser.add_argument("--json", dest="json_path", type=Path, metavar="FILE")
+    parser.add_argument("--patch", dest="patch_path", type=Path, metavar="FILE")
+    parser.add_argument("--apply", action="store_true", help=apply_help)
+    parser.add_argument("--quiet", action="store_true", help="no progress lines")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -95,14 +75,10 @@ def build_parser() -> argparse.ArgumentParser:
     tests = commands.add_parser("tests", help="write tests for an existing change")
     tests.add_argument("--repo", type=Path, default=Path("."))
     tests.add_argument("--base", required=True, help="the revision the change starts from")
-    for flag in ("--connector", "--model", "--sandbox"):
-        tests.add_argument(flag)
-    tests.add_argument("--base-url", dest="base_url")
+    add_model_options(tests)
+    tests.add_argument("--sandbox", choices=SANDBOXES)
     tests.add_argument("--test-cmd", dest="test_command")
-    tests.add_argument("--json", dest="json_path", type=Path, metavar="FILE")
-    tests.add_argument("--patch", dest="patch_path", type=Path, metavar="FILE")
-    tests.add_argument("--apply", action="store_true", help="commit the test on a new branch")
-    tests.add_argument("--quiet", action="store_true")
+    _add_output_options(tests, apply_help="commit the test on a new branch")
     index = commands.add_parser("index", help="index a repository's code for retrieval")
     index.add_argument("--repo", type=Path, default=Path("."))
     localize = commands.add_parser("localize", help="rank the code that failing tests point at")
@@ -116,10 +92,8 @@ def build_parser() -> argparse.ArgumentParser:
     commands.add_parser("worker", help="run queue workers only (sharing REDFIX_REDIS_URL)")
     doctor = commands.add_parser("doctor", help="check the model server, Docker, git, config")
     doctor.add_argument("--repo", type=Path, default=Path("."))
-    doctor.add_argument("--connector", choices=["auto", "ollama", "openai"])
-    doctor.add_argument("--model")
-    doctor.add_argument("--base-url", dest="base_url")
-    doctor.add_argument("--sandbox", choices=["auto", "local", "docker"])
+    add_model_options(doctor)
+    doctor.add_argument("--sandbox", choices=SANDBOXES)
     add_eval_parser(commands)
     add_feedback_parsers(commands)
     return parser

@@ -9,16 +9,19 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from bot.cli_options import SANDBOXES, add_model_options
 from bot.errors import UsageError
 
 if TYPE_CHECKING:  # the parser is built on every CLI start: the harness loads on use
     from bot.evaluation.results import TaskRun
     from bot.evaluation.runner import EvalReport
     from bot.evaluation.tasks import EvalTask
+    from bot.ports import SandboxRunner
 
 SUITES = ("humanevalfix", "mutation")
 DATA_VARIABLES = {"humanevalfix": "REDFIX_HUMANEVALFIX", "mutation": "REDFIX_MUTATION_SUITE"}
-SETTING_OPTIONS = ("connector", "model", "base_url", "max_attempts", "candidates", "reruns")
+SETTING_OPTIONS = ("connector", "model", "base_url", "max_attempts", "candidates", "reruns",
+                   "sandbox")
 
 
 def add_eval_parser(commands: Any) -> None:
@@ -28,12 +31,12 @@ def add_eval_parser(commands: Any) -> None:
     )
     parser.add_argument("suite", help="humanevalfix, mutation, or a HumanEvalFix .jsonl file")
     parser.add_argument("--data", type=Path, help="the suite's data (REDFIX_HUMANEVALFIX, ...)")
-    parser.add_argument("--connector", choices=["auto", "ollama", "openai"])
-    parser.add_argument("--model")
-    parser.add_argument("--base-url", dest="base_url")
+    add_model_options(parser)
     parser.add_argument("--max-attempts", dest="max_attempts", type=int)
     parser.add_argument("--candidates", type=int)
     parser.add_argument("--reruns", type=int)
+    parser.add_argument("--sandbox", choices=SANDBOXES, default="local",
+                        help="where the tasks' tests run (default local, as recorded runs did)")
     parser.add_argument("--limit", type=int, help="run N tasks (the first N, or drawn with --seed)")
     parser.add_argument("--seed", type=int, help="draw the --limit tasks with this seed")
     parser.add_argument("--jobs", type=int, default=1, help="tasks run at the same time")
@@ -82,14 +85,21 @@ class RunPrinter:
 def print_report(report: EvalReport) -> None:
     from bot.evaluation.report import headline_rows
 
-    for row in headline_rows(report.summaries)[:7]:
+    for row in headline_rows(report.summaries)[:8]:
         print("  ".join(f"{cell:<45}" if i == 0 else f"{cell:>18}" for i, cell in enumerate(row)))
     print(f"report: {report.markdown_path}\nsummary: {report.summary_path}\n"
           f"chart: {report.chart_path}")
 
 
+def close_runner(runner: SandboxRunner) -> None:
+    close = getattr(runner, "close", None)  # a DockerRunner holds a connection to the daemon
+    if close is not None:
+        close()
+
+
 def run_eval_command(args: argparse.Namespace, env: Mapping[str, str]) -> int:
     from connectors.ai.factory import build_connector
+    from connectors.sandbox.factory import runner_for
 
     from bot.evaluation.runner import eval_settings, rebuild_reports, run_suite
 
@@ -105,19 +115,24 @@ def run_eval_command(args: argparse.Namespace, env: Mapping[str, str]) -> int:
                                 timeout_s=settings.model_timeout_s)
     modes = 2 if args.baseline and not args.baseline_only else 1
     count = min(len(tasks), args.limit or len(tasks)) * modes
-    report = run_suite(
-        tasks,
-        connector=connector,
-        settings_options=options,
-        jobs=args.jobs,
-        seed=args.seed,
-        limit=args.limit,
-        out_dir=args.out,
-        baseline=args.baseline or args.baseline_only,
-        redfix=not args.baseline_only,
-        env=env,
-        resume=args.resume,
-        on_run=RunPrinter(count, quiet=args.quiet),
-    )
+    runner = runner_for(settings)  # "docker" with the daemon down: SandboxUnavailable, exit 3
+    try:
+        report = run_suite(
+            tasks,
+            connector=connector,
+            settings_options=options,
+            jobs=args.jobs,
+            seed=args.seed,
+            limit=args.limit,
+            out_dir=args.out,
+            baseline=args.baseline or args.baseline_only,
+            redfix=not args.baseline_only,
+            env=env,
+            runner=runner,
+            resume=args.resume,
+            on_run=RunPrinter(count, quiet=args.quiet),
+        )
+    finally:
+        close_runner(runner)
     print_report(report)
     return 0

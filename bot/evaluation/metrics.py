@@ -23,6 +23,7 @@ class Summary:
     excluded_reasons: dict[str, int]
     means: dict[str, float]  # per scored task
     totals: dict[str, float]
+    kept_tests: int = 0  # claimed fixes that ship with a generated regression test
 
     @property
     def scored(self) -> int:
@@ -30,6 +31,10 @@ class Summary:
 
     def rate(self, verdict: Verdict) -> float:
         return self.counts.get(str(verdict), 0) / self.scored if self.scored else 0.0
+
+    @property
+    def claimed(self) -> int:
+        return self.counts.get("fixed", 0) + self.counts.get("false-fix", 0)
 
     @property
     def wrong_fix_share(self) -> float:
@@ -75,6 +80,7 @@ def summarize(runs: Sequence[TaskRun], *, mode: Mode, attempts: int) -> Summary:
         ),
         means={n: fmean([_cost(r, n) for r in scored]) if scored else 0.0 for n in COST_FIELDS},
         totals={n: sum(_cost(r, n) for r in scored) for n in COST_FIELDS},
+        kept_tests=sum(1 for run in scored if run.accepted and run.regression_test == "kept"),
     )
 
 
@@ -87,6 +93,7 @@ def summary_to_json(summary: Summary) -> dict[str, Any]:
         "counts": summary.counts,
         "rates": {str(v): round(summary.rate(v), 4) for v in Verdict if v is not Verdict.EXCLUDED},
         "wrong_fix_share": round(summary.wrong_fix_share, 4),
+        "claimed_fixes_with_kept_regression_test": summary.kept_tests,
         "fix_rate_by_attempt": [round(rate, 4) for rate in summary.fix_rate_by_attempt],
         "causes": summary.causes,
         "attempt_statuses": summary.attempt_statuses,

@@ -14,7 +14,16 @@ from bot.models import AttemptStatus, FixOutcome, FixStatus
 from bot.pipeline import FixRequest, Services, run_fix
 from bot.ports import AIServiceConnector
 
+DETAIL_CHARS = 600  # enough for the first assertion message of a failed candidate
 UNREPRODUCED = (FixStatus.FLAKY, FixStatus.NOT_REPRODUCIBLE, FixStatus.NOTHING_FAILS)
+
+
+def regression_test_status(outcome: FixOutcome) -> str:
+    """`kept` when a generated test ships with the fix, else the last rejection (empty if none)."""
+    tried = outcome.regression_tests
+    if any(test.kept for test in tried):
+        return "kept"
+    return f"rejected: {tried[-1].reason}" if tried else ""
 
 
 def fixed_round(outcome: FixOutcome) -> int | None:
@@ -71,5 +80,8 @@ def run_redfix(
         patch=outcome.patch,
         hidden_output=hidden.output if hidden else "",
         explanation=outcome.explanation[-2000:],
+        attempt_details=tuple(a.detail[:DETAIL_CHARS] for a in outcome.attempts),
+        attempt_diffs=tuple(a.diff for a in outcome.attempts),
+        regression_test=regression_test_status(outcome),
     )
     return with_costs(run, metered, timed, wall_seconds=wall)

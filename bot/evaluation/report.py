@@ -63,6 +63,8 @@ def headline_rows(summaries: Sequence[Summary]) -> list[list[str]]:
                               for s in summaries)])
     rows.append(["wrong fixes among claimed fixes",
                  *(f"{100 * s.wrong_fix_share:.1f} %" for s in summaries)])
+    rows.append(["claimed fixes with a kept regression test", *(
+        f"{s.kept_tests} of {s.claimed}" if s.mode is Mode.REDFIX else "-" for s in summaries)])
     rows.append(["fix rate after attempt 1 / 2 / ...", *(
         " / ".join(f"{100 * r:.1f} %" for r in s.fix_rate_by_attempt) for s in summaries)])
     for name, label, form in MEAN_ROWS:

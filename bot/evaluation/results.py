@@ -71,6 +71,10 @@ class TaskRun:
     patch: str = ""
     hidden_output: str = ""
     explanation: str = ""
+    # Per candidate, in order: why it failed (the start of it) and its diff, to read the misses.
+    attempt_details: tuple[str, ...] = ()
+    attempt_diffs: tuple[str, ...] = ()
+    regression_test: str = ""  # "kept", "rejected: <why>", or "" when none was tried
 
     @property
     def accepted(self) -> bool:
@@ -87,11 +91,15 @@ class TaskRun:
         return max(0.0, self.wall_seconds - self.model_seconds - self.test_seconds)
 
 
+TUPLE_FIELDS = ("attempt_statuses", "attempt_details", "attempt_diffs")
+
+
 def run_to_json(run: TaskRun) -> dict[str, Any]:
     data = asdict(run)
     data["mode"] = str(run.mode)
     data["verdict"] = str(run.verdict)
-    data["attempt_statuses"] = list(run.attempt_statuses)
+    for name in TUPLE_FIELDS:
+        data[name] = list(getattr(run, name))
     data["overhead_seconds"] = round(run.overhead_seconds, 3)
     for name in ("model_seconds", "test_seconds", "wall_seconds", "hidden_seconds"):
         data[name] = round(data[name], 3)
@@ -104,7 +112,8 @@ def run_from_json(data: dict[str, Any], *, source: str) -> TaskRun:
         values = {k: v for k, v in data.items() if k in names}
         values["mode"] = Mode(values["mode"])
         values["verdict"] = Verdict(values["verdict"])
-        values["attempt_statuses"] = tuple(values.get("attempt_statuses", ()))
+        for name in TUPLE_FIELDS:  # records from before a field existed load without it
+            values[name] = tuple(values.get(name, ()))
         return TaskRun(**values)
     except (KeyError, ValueError, TypeError) as exc:
         raise UsageError(f"{source}: not a task run record ({exc}); delete it and rerun") from exc

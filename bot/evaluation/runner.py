@@ -1,8 +1,8 @@
 """`run_suite`: every selected task through redfix (and the naive baseline), then the reports.
 
 Per task: a fresh git repository in a temporary directory, a check that it can be
-scored (qualify), the real pipeline over the local sandbox, the hidden tests on
-the patched copy. Each
+scored (qualify), the real pipeline, the hidden tests on the patched copy, all in
+one sandbox (the local one unless the caller passes another runner). Each
 run is written to runs/<mode>/<task>.json as soon as it ends, so a long run can
 be followed and resumed (`resume=True` reuses the records already written).
 """
@@ -35,14 +35,15 @@ from bot.evaluation.tasks import EvalTask, select_tasks
 from bot.localize import Localizer, TracebackLocalizer
 from bot.localizers import build_localizer
 from bot.ports import AIServiceConnector, SandboxRunner
+from bot.project_detect import PYTEST_COMMAND
 
 RUN_INFO = "run.json"
 # redfix's own pytest plugins (hypothesis above all) are not the tasks' and cost about
 # 1.5 s of CPU at every start: a task's tests run without them.
 FOREIGN_PLUGINS = ("hypothesispytest", "pytest_cov", "anyio", "pytest_httpserver")
+LOCAL_TEST_COMMAND = (sys.executable, "-m", "pytest",
+                      *(arg for name in FOREIGN_PLUGINS for arg in ("-p", f"no:{name}")))
 EVAL_DEFAULTS: dict[str, Any] = {
-    "test_command": (sys.executable, "-m", "pytest",
-                     *(arg for name in FOREIGN_PLUGINS for arg in ("-p", f"no:{name}"))),
     "sandbox": "local",
     "test_timeout_s": 60.0,  # the tests take well under a second; a hang should not cost more
 }
@@ -73,11 +74,19 @@ class SuiteContext:
         return self.out_dir / "runs" / str(mode) / f"{task.slug}.json"
 
 
+def eval_test_command(runner_kind: str) -> tuple[str, ...]:
+    """The host's interpreter in the local sandbox; in a container the image's own, as `fix`
+    runs it (its venv holds pytest and coverage only: no foreign plugins to turn off)."""
+    return LOCAL_TEST_COMMAND if runner_kind == "local" else PYTEST_COMMAND
+
+
 def eval_settings(
     repo: Path, options: Mapping[str, Any], env: Mapping[str, str], *,
-    test_args: Sequence[str] = (),
+    test_args: Sequence[str] = (), runner_kind: str = "local",
 ) -> Settings:
-    merged = {**EVAL_DEFAULTS, **{k: v for k, v in options.items() if v is not None}}
+    """The settings of a task run; `runner_kind` (the sandbox's) picks the test command."""
+    defaults = {**EVAL_DEFAULTS, "test_command": eval_test_command(runner_kind)}
+    merged = {**defaults, **{k: v for k, v in options.items() if v is not None}}
     merged["test_command"] = (*merged["test_command"], *test_args)
     return resolve_settings(repo, options=merged, env=env)
 
@@ -117,7 +126,8 @@ def _evaluate_modes(
 ) -> list[TaskRun]:
     try:
         repo = materialize(task, work)
-        settings = eval_settings(repo, context.options, context.env, test_args=task.test_args)
+        settings = eval_settings(repo, context.options, context.env, test_args=task.test_args,
+                                 runner_kind=context.runner.kind)
         bench = TaskRepo(task, repo, context.runner, settings.test_command,
                          settings.test_timeout_s)
         qualification = qualify(bench)
@@ -188,24 +198,23 @@ def run_suite(
     selected = select_tasks(tasks, limit=limit, seed=seed)
     modes = tuple(m for m, on in ((Mode.REDFIX, redfix), (Mode.BASELINE, baseline)) if on)
     out_dir.mkdir(parents=True, exist_ok=True)
-    settings = eval_settings(out_dir, settings_options, env or {})
+    runner = runner or LocalRunner()
+    settings = eval_settings(out_dir, settings_options, env or {}, runner_kind=runner.kind)
     connector.ensure_model(settings.model)
-    context = SuiteContext(connector, settings_options, env or {},
-                           runner or LocalRunner(), out_dir, modes, resume)
+    context = SuiteContext(connector, settings_options, env or {}, runner, out_dir, modes,
+                           resume)
     # The product's choice (hybrid when the knowledge extra is installed); its index lives
     # with the results, one collection per task repository.
     context.localizer = build_localizer(settings.localizer, data_dir=out_dir / "knowledge",
                                         chroma_url=None)
-    localizer = "traceback" if isinstance(context.localizer, TracebackLocalizer) else "hybrid"
     info = RunInfo(
         suite=selected[0].suite if selected else "",
         model=settings.model,
         selection=selection_text(len(selected), len(tasks), limit=limit, seed=seed),
-        settings=settings_text(settings, sandbox=context.runner.kind, localizer=localizer),
+        settings=settings_text(settings, sandbox=runner.kind,
+                               localizer=localizer_name(context.localizer)),
     )
-    (out_dir / RUN_INFO).write_text(json.dumps({
-        **asdict(info), "modes": [str(m) for m in modes], "attempts": settings.max_attempts,
-        "tasks": [task.task_id for task in selected]}, indent=2) + "\n")
+    write_run_info(out_dir, info, modes=modes, attempts=settings.max_attempts, tasks=selected)
     if on_run is not None:
         context.on_run = on_run
     with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
@@ -214,6 +223,20 @@ def run_suite(
     runs = tuple(sorted((r for rs in per_task for r in rs), key=lambda r: order[r.mode]))
     return write_reports(runs, info=info, out_dir=out_dir,
                          attempts=settings.max_attempts, modes=modes)
+
+
+def localizer_name(localizer: Localizer) -> str:
+    return "traceback" if isinstance(localizer, TracebackLocalizer) else "hybrid"
+
+
+def write_run_info(
+    out_dir: Path, info: RunInfo, *, modes: Sequence[Mode], attempts: int,
+    tasks: Sequence[EvalTask],
+) -> None:
+    """run.json: what was asked, so `--report-only` can rebuild the reports later."""
+    (out_dir / RUN_INFO).write_text(json.dumps({
+        **asdict(info), "modes": [str(m) for m in modes], "attempts": attempts,
+        "tasks": [task.task_id for task in tasks]}, indent=2) + "\n")
 
 
 def write_reports(

@@ -238,27 +238,8 @@ def execute(
     gateway = context.gateways(job.installation_id)
     with tempfile.TemporaryDirectory(prefix="redfix-job-") as scratch:
         checkout = Path(scratch) / "repo"
-        logger.info("cloning %s at %s", job.repository, job.head_sha[:12])
-        clone_at(
-            job.clone_url,
-            checkout,
-            token=gateway.token(),
-            sha=job.head_sha,
-            default_branch=job.default_branch,
-        )
-        settings = repository_settings(checkout, job, context.env)
-        reports = collect_reports(job, gateway, settings, logger)
-        detected = detect_project(checkout)
-        request = FixRequest(
-            repo=checkout,
-            settings=settings,
-            reports=reports,
-            secrets=(*context.secrets, gateway.token()),
-            setup=tuple(settings.setup if settings.setup is not None else detected.setup),
-            dependency_files=tuple(detected.dependency_files),
-            hint=hint,
-        )
-        services = context.services(settings, logger)
+        request = checkout_request(job, context, gateway, checkout, logger=logger, hint=hint)
+        services = context.services(request.settings, logger)
         services.recall = memory_recall(job, context, logger)
         if progress is not None:
             services.progress = progress
@@ -266,20 +247,40 @@ def execute(
         logger.info("pipeline finished: %s", outcome.status)
         if progress is not None:  # a command's last chance to honour `/redfix stop`
             progress.stage(f"publish: {outcome.status}")
-        published = publish(
-            job,
-            outcome,
-            gateway,
-            checkout=checkout,
-            settings=settings,
-            secrets=request.secrets,
-            reports=len(reports),
-        )
+        published = publish(job, outcome, gateway, checkout=checkout, settings=request.settings,
+                            secrets=request.secrets, reports=len(request.reports))
     if context.records is not None:
         from bot.service.learning import remember_published
 
         remember_published(job, outcome, published, context.records, secrets=request.secrets)
     return published, outcome
+
+
+def checkout_request(
+    job: FixJob,
+    context: WorkerContext,
+    gateway: GitHubGateway,
+    checkout: Path,
+    *,
+    logger: logging.LoggerAdapter[logging.Logger],
+    hint: str,
+) -> FixRequest:
+    """Clone the job's commit into `checkout` and gather what the pipeline needs to fix it."""
+    logger.info("cloning %s at %s", job.repository, job.head_sha[:12])
+    clone_at(job.clone_url, checkout, token=gateway.token(), sha=job.head_sha,
+             default_branch=job.default_branch)
+    settings = repository_settings(checkout, job, context.env)
+    reports = collect_reports(job, gateway, settings, logger)
+    detected = detect_project(checkout)
+    return FixRequest(
+        repo=checkout,
+        settings=settings,
+        reports=reports,
+        secrets=(*context.secrets, gateway.token()),
+        setup=tuple(settings.setup if settings.setup is not None else detected.setup),
+        dependency_files=tuple(detected.dependency_files),
+        hint=hint,
+    )
 
 
 def publish(

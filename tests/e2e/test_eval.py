@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.cli import main
 from bot.evaluation.humanevalfix import load_humanevalfix
 from bot.evaluation.results import Verdict
 from bot.evaluation.runner import rebuild_reports, run_suite
@@ -112,6 +113,25 @@ def test_eval_scores_fixed_false_fix_and_no_fix(scripted_model: ScriptedModel, t
     assert len(scripted_model.requests) == 6, "excluded tasks never reach the model"
     hidden_prompt = "\n".join(scripted_model.prompts())
     assert "test_hidden_check" not in hidden_prompt and "def check(" not in hidden_prompt
+
+
+@pytest.mark.docker
+@pytest.mark.slow
+def test_eval_runs_the_task_tests_in_docker(scripted_model: ScriptedModel, tmp_path, capsys):
+    """`redfix eval --sandbox docker` on one task: qualification, fix and hidden tests in
+    containers (the traceback localizer and no regression test keep it to four test runs)."""
+    scripted_model.script(CORRECT)
+    out = tmp_path / "eval"
+    argv = ["eval", str(SAMPLE), "--limit", "1", "--sandbox", "docker", "--connector", "openai",
+            "--base-url", scripted_model.base_url, "--model", MODEL, "--max-attempts", "1",
+            "--candidates", "1", "--reruns", "1", "--out", str(out), "--quiet"]
+    env = {"REDFIX_REGRESSION_TEST": "0", "REDFIX_LOCALIZER": "traceback"}
+    assert main(argv, env=env) == 0, capsys.readouterr().err
+
+    fixed = json.loads((out / "runs" / "redfix" / "Python-0.json").read_text())
+    assert (fixed["verdict"], fixed["fixed_at_attempt"]) == ("fixed", 1), fixed["explanation"]
+    assert "passed" in fixed["hidden_output"], "the hidden tests ran"
+    assert "docker sandbox" in json.loads((out / "summary.json").read_text())["settings"]
 
 
 SMOLLM_PORT = "8768"

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import argparse
+import sys
 
 import pytest
 
 from bot.errors import UsageError
 from bot.evaluation.command import add_eval_parser, load_suite
+from bot.evaluation.runner import eval_settings
 from tests.unit.evaluation.conftest import SAMPLE
 
 
@@ -42,3 +44,25 @@ def test_the_cli_runs_eval_and_names_bad_input(capsys):
     assert "unknown suite 'swebench'" in capsys.readouterr().err
     assert main(["eval", "humanevalfix"], env={}) == 2
     assert "REDFIX_HUMANEVALFIX" in capsys.readouterr().err
+
+
+def test_sandbox_option_picks_the_runner_and_its_test_command():
+    assert parse("humanevalfix").sandbox == "local", "recorded runs stay comparable"
+    assert parse("humanevalfix", "--sandbox", "docker").sandbox == "docker"
+    with pytest.raises(SystemExit):
+        parse("humanevalfix", "--sandbox", "podman")
+    local = eval_settings(SAMPLE.parent, {"sandbox": "local"}, {}, test_args=("-x",))
+    assert local.test_command[:3] == (sys.executable, "-m", "pytest")
+    assert "no:hypothesispytest" in local.test_command and local.test_command[-1] == "-x"
+    docker = eval_settings(SAMPLE.parent, {"sandbox": "auto"}, {}, runner_kind="docker")
+    assert docker.test_command == ("python", "-m", "pytest"), "the image's venv, not the host's"
+
+
+def test_docker_sandbox_with_the_daemon_down_exits_3(monkeypatch, tmp_path, capsys):
+    from bot.cli import main
+
+    monkeypatch.setenv("DOCKER_HOST", "unix:///nonexistent/docker.sock")
+    argv = ["eval", str(SAMPLE), "--sandbox", "docker", "--out", str(tmp_path / "eval"),
+            "--connector", "openai", "--base-url", "http://127.0.0.1:9/v1"]
+    assert main(argv, env={}) == 3, "found before any model server is asked"
+    assert "setup-docker" in capsys.readouterr().err

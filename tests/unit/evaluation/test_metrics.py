@@ -18,9 +18,10 @@ RUNS = [
         wall_seconds=40.0),
     run("b", Verdict.FIXED, fixed_at_attempt=3, rounds=3, candidates=9, model_calls=9,
         prompt_tokens=2700, completion_tokens=900, model_seconds=90.0, test_seconds=18.0,
-        wall_seconds=110.0),
-    run("c", Verdict.FALSE_FIX, cause="hidden tests fail", fixed_at_attempt=2, rounds=2),
-    run("d", Verdict.NO_FIX, cause="edit did not apply", rounds=3),
+        wall_seconds=110.0, regression_test="kept"),
+    run("c", Verdict.FALSE_FIX, cause="hidden tests fail", fixed_at_attempt=2, rounds=2,
+        regression_test="kept"),
+    run("d", Verdict.NO_FIX, cause="edit did not apply", rounds=3, regression_test="kept"),
     run("e", Verdict.ERROR, cause="ModelServiceUnreachable: down"),
     run("f", Verdict.EXCLUDED, cause="visible test passes on buggy code"),
     run("a", Verdict.NO_FIX, Mode.BASELINE, cause="tests still fail", rounds=1),
@@ -35,6 +36,7 @@ def test_rates_count_only_scored_tasks_of_the_mode():
     assert summary.rate(Verdict.ERROR) == pytest.approx(1 / 5), "errors stay in the denominator"
     assert summary.wrong_fix_share == pytest.approx(1 / 3)
     assert summary.excluded_reasons == {"visible test passes on buggy code": 1}
+    assert (summary.kept_tests, summary.claimed) == (2, 3), "only claimed fixes ship a test"
 
 
 def test_fix_rate_by_attempt_is_cumulative_and_ignores_false_fixes():

@@ -9,7 +9,7 @@ from bot.evaluation.results import Mode, TaskRun, Verdict
 INFO = RunInfo("humanevalfix", "qwen", "the first 3 of 164 tasks", "max_attempts 3")
 RUNS = [
     TaskRun("Python/0", "humanevalfix", Mode.REDFIX, Verdict.FIXED, fixed_at_attempt=2,
-            rounds=2, wall_seconds=61.4),
+            rounds=2, wall_seconds=61.4, regression_test="kept"),
     TaskRun("Python/1", "humanevalfix", Mode.REDFIX, Verdict.FALSE_FIX,
             cause="hidden tests fail", fixed_at_attempt=1, rounds=1, wall_seconds=20),
     TaskRun("Python/3", "humanevalfix", Mode.REDFIX, Verdict.ERROR,
@@ -37,6 +37,7 @@ def test_headline_rows_show_both_modes_with_counts_and_rates():
     assert "| **fixed** (validated, hidden tests pass) | 1 (33.3 %) | 1 (50.0 %) |" in lines
     assert "| **false fix** (claimed fixed, hidden tests fail) | 1 (33.3 %) | 0 (0.0 %) |" in lines
     assert "| error (run broke) | 1 (33.3 %) | 0 (0.0 %) |" in lines
+    assert "| claimed fixes with a kept regression test | 1 of 2 | - |" in lines
     assert ("| fix rate after attempt 1 / 2 / ... | 0.0 % / 33.3 % / 33.3 % | "
             "50.0 % / 50.0 % / 50.0 % |") in lines
 

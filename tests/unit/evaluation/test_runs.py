@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from bot.errors import UsageError
 from bot.evaluation.naive import naive_messages, whole_file
-from bot.evaluation.redfix_run import classify, fixed_round
+from bot.evaluation.redfix_run import classify, fixed_round, regression_test_status
 from bot.evaluation.results import Mode, TaskRun, Verdict, run_from_json, run_to_json
 from bot.evaluation.taskrepo import HiddenResult
 from bot.evaluation.tasks import EvalTask, select_tasks
-from bot.models import Attempt, AttemptStatus, FixOutcome, FixStatus
+from bot.models import Attempt, AttemptStatus, FixOutcome, FixStatus, RegressionTest
 
 PASSED = HiddenResult(True, "", "1 passed", 0.4)
 FAILED = HiddenResult(False, "hidden tests fail", "AssertionError", 0.4)
@@ -39,6 +41,17 @@ def test_unfixed_outcomes_name_their_cause():
     assert classify(outcome(FixStatus.LOW_CONFIDENCE), None)[1] == "low confidence (localization)"
 
 
+def test_the_regression_test_status_is_kept_or_the_last_rejection():
+    fixed = outcome(FixStatus.FIXED, (1, AttemptStatus.VALIDATED))
+    first = RegressionTest("t.py", "test_a", "", kept=False, reason="passes before the fix")
+    second = RegressionTest("t.py", "test_b", "", kept=False, reason="repeats test_x")
+    assert regression_test_status(fixed) == ""
+    assert regression_test_status(replace(fixed, regression_tests=(first, second))) == (
+        "rejected: repeats test_x")
+    kept = replace(second, kept=True, reason="")
+    assert regression_test_status(replace(fixed, regression_tests=(first, kept))) == "kept"
+
+
 def test_whole_file_takes_the_longest_fenced_block():
     answer = "Use abs.\n```\nx = 1\n```\nThe file:\n```python\nimport os\n\nx = abs(-1)\n```\n"
     assert whole_file(answer) == "import os\n\nx = abs(-1)\n"
@@ -61,6 +74,11 @@ def test_run_records_round_trip_and_bad_ones_are_named():
     data = run_to_json(run)
     assert data["overhead_seconds"] == pytest.approx(0.21)
     assert run_from_json(data, source="r.json") == run
+    detailed = replace(run, attempt_details=("AssertionError: 3 != 4",), attempt_diffs=("-a\n+b",),
+                       regression_test="kept")
+    assert run_from_json(run_to_json(detailed), source="r.json") == detailed
+    older = {k: v for k, v in data.items() if k not in ("attempt_details", "attempt_diffs")}
+    assert run_from_json(older, source="old.json").attempt_diffs == ()
     with pytest.raises(UsageError, match=r"r\.json: not a task run record"):
         run_from_json({"task_id": "x", "mode": "sideways"}, source="r.json")
 
