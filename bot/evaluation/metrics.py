@@ -24,6 +24,7 @@ class Summary:
     means: dict[str, float]  # per scored task
     totals: dict[str, float]
     kept_tests: int = 0  # claimed fixes that ship with a generated regression test
+    tests_recorded: int = 0  # claimed fixes whose record says what became of their test
 
     @property
     def scored(self) -> int:
@@ -81,6 +82,7 @@ def summarize(runs: Sequence[TaskRun], *, mode: Mode, attempts: int) -> Summary:
         means={n: fmean([_cost(r, n) for r in scored]) if scored else 0.0 for n in COST_FIELDS},
         totals={n: sum(_cost(r, n) for r in scored) for n in COST_FIELDS},
         kept_tests=sum(1 for run in scored if run.accepted and run.regression_test == "kept"),
+        tests_recorded=sum(1 for run in scored if run.accepted and run.regression_test),
     )
 
 
@@ -94,6 +96,7 @@ def summary_to_json(summary: Summary) -> dict[str, Any]:
         "rates": {str(v): round(summary.rate(v), 4) for v in Verdict if v is not Verdict.EXCLUDED},
         "wrong_fix_share": round(summary.wrong_fix_share, 4),
         "claimed_fixes_with_kept_regression_test": summary.kept_tests,
+        "claimed_fixes_with_recorded_regression_test": summary.tests_recorded,
         "fix_rate_by_attempt": [round(rate, 4) for rate in summary.fix_rate_by_attempt],
         "causes": summary.causes,
         "attempt_statuses": summary.attempt_statuses,

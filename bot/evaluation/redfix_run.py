@@ -19,11 +19,11 @@ UNREPRODUCED = (FixStatus.FLAKY, FixStatus.NOT_REPRODUCIBLE, FixStatus.NOTHING_F
 
 
 def regression_test_status(outcome: FixOutcome) -> str:
-    """`kept` when a generated test ships with the fix, else the last rejection (empty if none)."""
+    """`kept` when a generated test ships with the fix, else the last rejection, or `none`."""
     tried = outcome.regression_tests
     if any(test.kept for test in tried):
         return "kept"
-    return f"rejected: {tried[-1].reason}" if tried else ""
+    return f"rejected: {tried[-1].reason}" if tried else "none"
 
 
 def fixed_round(outcome: FixOutcome) -> int | None:

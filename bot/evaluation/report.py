@@ -56,6 +56,13 @@ def _table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> list[str]:
     return lines
 
 
+def kept_tests_cell(summary: Summary) -> str:
+    """k of n, over the claimed fixes whose record tells (older records do not)."""
+    if summary.mode is not Mode.REDFIX or not summary.tests_recorded:
+        return "-"
+    return f"{summary.kept_tests} of {summary.tests_recorded}"
+
+
 def headline_rows(summaries: Sequence[Summary]) -> list[list[str]]:
     rows = [["tasks selected / scored", *(f"{s.selected} / {s.scored}" for s in summaries)]]
     for verdict, label in VERDICT_ROWS:
@@ -63,8 +70,8 @@ def headline_rows(summaries: Sequence[Summary]) -> list[list[str]]:
                               for s in summaries)])
     rows.append(["wrong fixes among claimed fixes",
                  *(f"{100 * s.wrong_fix_share:.1f} %" for s in summaries)])
-    rows.append(["claimed fixes with a kept regression test", *(
-        f"{s.kept_tests} of {s.claimed}" if s.mode is Mode.REDFIX else "-" for s in summaries)])
+    rows.append(["claimed fixes with a kept regression test",
+                 *(kept_tests_cell(s) for s in summaries)])
     rows.append(["fix rate after attempt 1 / 2 / ...", *(
         " / ".join(f"{100 * r:.1f} %" for r in s.fix_rate_by_attempt) for s in summaries)])
     for name, label, form in MEAN_ROWS:

@@ -74,7 +74,8 @@ class TaskRun:
     # Per candidate, in order: why it failed (the start of it) and its diff, to read the misses.
     attempt_details: tuple[str, ...] = ()
     attempt_diffs: tuple[str, ...] = ()
-    regression_test: str = ""  # "kept", "rejected: <why>", or "" when none was tried
+    # "kept", "rejected: <why>" or "none" (not tried); "" in records older than this field
+    regression_test: str = ""
 
     @property
     def accepted(self) -> bool:

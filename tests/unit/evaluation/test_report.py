@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from bot.evaluation.metrics import summarize
 from bot.evaluation.report import RunInfo, markdown_report
 from bot.evaluation.results import Mode, TaskRun, Verdict
@@ -37,9 +39,16 @@ def test_headline_rows_show_both_modes_with_counts_and_rates():
     assert "| **fixed** (validated, hidden tests pass) | 1 (33.3 %) | 1 (50.0 %) |" in lines
     assert "| **false fix** (claimed fixed, hidden tests fail) | 1 (33.3 %) | 0 (0.0 %) |" in lines
     assert "| error (run broke) | 1 (33.3 %) | 0 (0.0 %) |" in lines
-    assert "| claimed fixes with a kept regression test | 1 of 2 | - |" in lines
+    assert "| claimed fixes with a kept regression test | 1 of 1 | - |" in lines
     assert ("| fix rate after attempt 1 / 2 / ... | 0.0 % / 33.3 % / 33.3 % | "
             "50.0 % / 50.0 % / 50.0 % |") in lines
+
+
+def test_records_without_the_regression_test_field_do_not_count_as_lacking_a_test():
+    older = [replace(run, regression_test="") for run in RUNS]
+    summaries = [summarize(older, mode=m, attempts=3) for m in (Mode.REDFIX, Mode.BASELINE)]
+    lines = markdown_report(INFO, summaries, older).splitlines()
+    assert "| claimed fixes with a kept regression test | - | - |" in lines
 
 
 def test_cause_and_exclusion_tables():

@@ -45,7 +45,7 @@ def test_the_regression_test_status_is_kept_or_the_last_rejection():
     fixed = outcome(FixStatus.FIXED, (1, AttemptStatus.VALIDATED))
     first = RegressionTest("t.py", "test_a", "", kept=False, reason="passes before the fix")
     second = RegressionTest("t.py", "test_b", "", kept=False, reason="repeats test_x")
-    assert regression_test_status(fixed) == ""
+    assert regression_test_status(fixed) == "none"
     assert regression_test_status(replace(fixed, regression_tests=(first, second))) == (
         "rejected: repeats test_x")
     kept = replace(second, kept=True, reason="")
