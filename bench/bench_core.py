@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import shlex
 import shutil
 import statistics
 import sys
@@ -25,6 +26,7 @@ sys.path.insert(0, str(ROOT))
 
 from bot.config import resolve_settings  # noqa: E402
 from bot.evaluation.metering import TimedRunner  # noqa: E402
+from bot.evaluation.runner import LOCAL_TEST_COMMAND  # noqa: E402
 from bot.pipeline import FixRequest, Services, run_fix  # noqa: E402
 from connectors.ai.openai_compat import OpenAICompatibleConnector  # noqa: E402
 from connectors.sandbox.local import LocalRunner  # noqa: E402
@@ -72,7 +74,7 @@ def one_fix(base_url: str) -> dict[str, float]:
         repo = Path(scratch) / "bookshop"
         shutil.copytree(ROOT / "examples" / "bookshop", repo)
         settings = resolve_settings(repo, options={
-            "test_command": f"{sys.executable} -m pytest", "reruns": 3, "candidates": 1,
+            "test_command": shlex.join(LOCAL_TEST_COMMAND), "reruns": 3, "candidates": 1,
             "model": "bench"}, env={})
         runner = TimedRunner(LocalRunner())
         connector = OpenAICompatibleConnector(base_url)

@@ -38,9 +38,9 @@ from bot.ports import AIServiceConnector, SandboxRunner
 from bot.project_detect import PYTEST_COMMAND
 
 RUN_INFO = "run.json"
-# redfix's own pytest plugins (hypothesis above all) are not the tasks' and cost about
-# 1.5 s of CPU at every start: a task's tests run without them.
-FOREIGN_PLUGINS = ("hypothesispytest", "pytest_cov", "anyio", "pytest_httpserver")
+# redfix's own pytest plugins (schemathesis and hypothesis above all) are not the tasks' and
+# cost about 3 s at every start: a task's tests run without them.
+FOREIGN_PLUGINS = ("schemathesis", "hypothesispytest", "pytest_cov", "anyio", "pytest_httpserver")
 LOCAL_TEST_COMMAND = (sys.executable, "-m", "pytest",
                       *(arg for name in FOREIGN_PLUGINS for arg in ("-p", f"no:{name}")))
 EVAL_DEFAULTS: dict[str, Any] = {

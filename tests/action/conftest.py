@@ -19,6 +19,7 @@ import pytest
 from tests.e2e.conftest import MODEL, ScriptedModel, scripted_model  # noqa: F401
 from tests.github_simulator import GitHubSimulator, SimRepo
 from tests.github_simulator.payloads import example, octokit_dir
+from tests.host_pytest import HOST_PYTEST_CMD
 from tests.service.conftest import bookshop_tree, git, junit_report
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -116,7 +117,7 @@ class Runner:
 
     def model_inputs(self, model: ScriptedModel) -> dict[str, str]:
         return {"connector": "openai", "base_url": model.base_url, "model": MODEL,
-                "sandbox": "local", "test_command": f"{sys.executable} -m pytest",
+                "sandbox": "local", "test_command": HOST_PYTEST_CMD,
                 "max_attempts": "1"}
 
 

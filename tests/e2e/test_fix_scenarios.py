@@ -5,13 +5,13 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from bot.cli import main
 from tests.e2e.conftest import MODEL, ScriptedModel
+from tests.host_pytest import HOST_PYTEST, HOST_PYTEST_CMD
 
 CORRECT_DIFF = '''The page offset forgets that pages start at 1.
 
@@ -100,7 +100,7 @@ def fix(repo: Path, model: ScriptedModel, tmp_path: Path, *extra: str) -> tuple[
     out = tmp_path / "result.json"
     argv = [
         "fix", "--repo", str(repo), "--connector", "openai", "--base-url", model.base_url,
-        "--model", MODEL, "--sandbox", "local", "--test-cmd", f"{sys.executable} -m pytest",
+        "--model", MODEL, "--sandbox", "local", "--test-cmd", HOST_PYTEST_CMD,
         "--max-attempts", "1", "--candidates", "1", "--reruns", "1",
         "--json", str(out), "--patch", str(tmp_path / "fix.patch"), "--quiet", *extra,
     ]
@@ -140,7 +140,7 @@ def test_apply_commits_on_a_new_branch(bookshop, scripted_model, tmp_path):
     branch = subprocess.run(["git", "-C", str(bookshop), "branch", "--show-current"],
                             capture_output=True, text=True, check=True).stdout.strip()
     assert branch.startswith("redfix/fix-")
-    tests = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"],
+    tests = subprocess.run([*HOST_PYTEST, "-q", "-p", "no:cacheprovider"],
                            cwd=bookshop, capture_output=True, text=True)
     assert tests.returncode == 0, tests.stdout
 
@@ -291,6 +291,6 @@ def test_a_suite_that_never_finishes_names_the_timeout(bookshop, scripted_model,
     out = tmp_path / "r.json"
     argv = ["fix", "--repo", str(bookshop), "--connector", "openai", "--base-url",
             scripted_model.base_url, "--model", MODEL, "--sandbox", "local",
-            "--test-cmd", f"{sys.executable} -m pytest", "--json", str(out), "--quiet"]
+            "--test-cmd", HOST_PYTEST_CMD, "--json", str(out), "--quiet"]
     assert main(argv, env={"REDFIX_TEST_TIMEOUT": "3"}) == 2
     assert "within 3s" in capsys.readouterr().err

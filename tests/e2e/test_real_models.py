@@ -8,13 +8,13 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from bot.cli import main
+from tests.host_pytest import HOST_PYTEST, HOST_PYTEST_CMD
 
 ROOT = Path(__file__).resolve().parents[2]
 SMOLLM_PORT = "8767"
@@ -47,7 +47,7 @@ def test_weak_real_model_round_trip_is_handled_gracefully(smollm_server, booksho
         "fix", "--repo", str(bookshop), "--connector", "openai", "--base-url", smollm_server,
         "--model", "SmolLM2-135M-Instruct.Q4_1", "--sandbox", "local", "--reruns", "1",
         "--max-attempts", "1", "--candidates", "2",
-        "--test-cmd", f"{sys.executable} -m pytest", "--json", str(out), "--quiet",
+        "--test-cmd", HOST_PYTEST_CMD, "--json", str(out), "--quiet",
     ], env={"REDFIX_DATA_DIR": str(tmp_path / "data")})
     result = json.loads(out.read_text())
     assert code in (0, 1)
@@ -75,7 +75,7 @@ def test_readme_first_command_fixes_the_example(tmp_path):
     result = json.loads((work / "result.json").read_text())
     assert result["status"] == "fixed"
     assert result["sandbox"] == "docker"
-    tests = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"],
+    tests = subprocess.run([*HOST_PYTEST, "-q", "-p", "no:cacheprovider"],
                            cwd=work / "bookshop", capture_output=True, text=True)
     assert tests.returncode == 0, tests.stdout
     kept = [t for t in result["regression_tests"] if t["kept"]]

@@ -4,7 +4,6 @@ kept only when they fail on the original code for the right reason and pass reli
 from __future__ import annotations
 
 import subprocess
-import sys
 from contextlib import closing
 
 from bot.config import resolve_settings
@@ -15,6 +14,7 @@ from connectors.ai.openai_compat import OpenAICompatibleConnector
 from connectors.sandbox.local import LocalRunner
 from tests.e2e.conftest import MODEL
 from tests.e2e.test_fix_scenarios import CORRECT_SEARCH_REPLACE, fix
+from tests.host_pytest import HOST_PYTEST, HOST_PYTEST_CMD
 
 GOOD_TEST = '''```python
 from bookshop.catalog import paginate
@@ -88,7 +88,7 @@ def test_a_good_regression_test_is_kept_and_shipped(bookshop, scripted_model, tm
     assert result["change_coverage"] == {
         "executable_lines": 1, "covered_before": 1, "covered_after": 1,
         "files": ["bookshop/catalog.py"]}, "the fixed line runs under the failing tests already"
-    run = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"],
+    run = subprocess.run([*HOST_PYTEST, "-q", "-p", "no:cacheprovider"],
                          cwd=bookshop, capture_output=True, text=True)
     assert "9 passed" in run.stdout, "the committed branch carries the fix and the new test"
     prompt = scripted_model.prompts()[1]
@@ -145,7 +145,7 @@ class SandboxLostDuringCoverage(LocalRunner):
 def test_a_validated_fix_survives_a_failed_coverage_measurement(bookshop, scripted_model):
     scripted_model.script(CORRECT_SEARCH_REPLACE)
     settings = resolve_settings(bookshop, env={}, options={
-        "model": MODEL, "sandbox": "local", "test_command": f"{sys.executable} -m pytest",
+        "model": MODEL, "sandbox": "local", "test_command": HOST_PYTEST_CMD,
         "max_attempts": 1, "candidates": 1, "reruns": 1, "regression_test": False,
         "localizer": "traceback"})
     with closing(OpenAICompatibleConnector(scripted_model.base_url)) as connector:

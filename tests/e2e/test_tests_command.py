@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
 
 from bot.cli import main
 from tests.e2e.conftest import MODEL
+from tests.host_pytest import HOST_PYTEST_CMD
 
 CHANGE = '''
 
@@ -44,7 +44,7 @@ def run(repo, model, tmp_path):
     out = tmp_path / "tests.json"
     code = main(["tests", "--repo", str(repo), "--base", "HEAD~1", "--connector", "openai",
                  "--base-url", model.base_url, "--model", MODEL, "--sandbox", "local",
-                 "--test-cmd", f"{sys.executable} -m pytest", "--json", str(out), "--quiet"],
+                 "--test-cmd", HOST_PYTEST_CMD, "--json", str(out), "--quiet"],
                 env={})
     return code, json.loads(out.read_text())
 

@@ -24,6 +24,7 @@ from bot.service.publishing import (
 )
 from tests.e2e.conftest import MODEL, ScriptedModel
 from tests.e2e.test_fix_scenarios import CORRECT_SEARCH_REPLACE
+from tests.host_pytest import HOST_PYTEST_CMD
 from tests.service.test_publishing import FIXED, JOB, NOT_FIXED
 
 API_KEY = "k3y-of-the-model-server-0042"  # matches no pattern: only known-secret redaction
@@ -111,7 +112,7 @@ def test_planted_instructions_stay_data_carry_no_secret_and_widen_nothing(
     out = tmp_path / "result.json"
     argv = ["fix", "--repo", str(bookshop), "--connector", "openai",
             "--base-url", scripted_model.base_url, "--model", MODEL, "--sandbox", "local",
-            "--test-cmd", f"{sys.executable} -m pytest", "--max-attempts", "2",
+            "--test-cmd", HOST_PYTEST_CMD, "--max-attempts", "2",
             "--candidates", "1", "--reruns", "1", "--no-regression-test", "--quiet",
             "--hint", HINT, "--json", str(out)]
     env = {"REDFIX_DATA_DIR": str(tmp_path / "data"), "REDFIX_API_KEY": API_KEY,

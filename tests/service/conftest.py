@@ -18,6 +18,7 @@ import pytest
 from tests.e2e.conftest import EXAMPLE, MODEL, ScriptedModel, scripted_model  # noqa: F401
 from tests.github_simulator import GitHubSimulator, SimRepo
 from tests.github_simulator.payloads import octokit_dir
+from tests.host_pytest import HOST_PYTEST, HOST_PYTEST_CMD
 
 ROOT = Path(__file__).resolve().parents[2]
 SECRET = "simulated-webhook-secret"
@@ -48,7 +49,7 @@ def simulator(tmp_path: Path) -> Iterator[GitHubSimulator]:
 
 def junit_report(work: Path, out: Path) -> bytes:
     """A JUnit report of a real failing run of the work tree's tests."""
-    subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
+    subprocess.run([*HOST_PYTEST, "-q", "-p", "no:cacheprovider",
                     f"--junitxml={out}"], cwd=work, capture_output=True, check=False)
     return out.read_bytes()
 
@@ -91,7 +92,7 @@ def service_env(tmp_path: Path, simulator: GitHubSimulator, model: ScriptedModel
         REDFIX_BASE_URL=model.base_url,
         REDFIX_MODEL=MODEL,
         REDFIX_SANDBOX="local",
-        REDFIX_TEST_CMD=f"{sys.executable} -m pytest",
+        REDFIX_TEST_CMD=HOST_PYTEST_CMD,
         REDFIX_JOB_LEASE_S="3",
         REDFIX_RETRY_DELAY_S="1",
         PYTHONPATH=str(ROOT),

@@ -15,6 +15,7 @@ from bot.service.redis_store import RedisStore
 from tests.e2e.test_fix_scenarios import CORRECT_SEARCH_REPLACE, FIXED_CATALOG_LINE
 from tests.github_simulator.openapi import problems_in
 from tests.github_simulator.payloads import check_run_failure, signed, workflow_run_failure
+from tests.host_pytest import HOST_PYTEST
 from tests.service.conftest import ROOT, SECRET, ServiceProcess, service_env, wait_for
 
 pytestmark = pytest.mark.slow
@@ -159,7 +160,7 @@ def test_build_without_reports_is_fixed_from_its_log(
     world = simulator.world
     checkout = tmp_path / "ci"
     subprocess.run(["git", "clone", "-q", str(repo.bare), str(checkout)], check=True)
-    ci = subprocess.run([sys.executable, "-m", "pytest", "-rfE", "-p", "no:cacheprovider"],
+    ci = subprocess.run([*HOST_PYTEST, "-rfE", "-p", "no:cacheprovider"],
                         cwd=checkout, capture_output=True, text=True)
     assert "FAILED tests/test_catalog.py::" in ci.stdout
     run = world.add_run(repo, head_branch="main", reports={}, log=ci.stdout)

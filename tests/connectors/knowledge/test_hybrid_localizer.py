@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 
 import pytest
@@ -17,6 +16,7 @@ from bot.models import RunSpec
 from bot.testrun import suite_argv
 from connectors.sandbox.local import LocalRunner
 from tests.connectors.knowledge.conftest import write_tree
+from tests.host_pytest import HOST_PYTEST
 
 pytestmark = pytest.mark.embedding
 
@@ -58,7 +58,7 @@ def test_mean():
 def test_spread():
     assert spread([1, 5, 3]) == 4
 """
-COMMAND = (sys.executable, "-m", "pytest")
+COMMAND = HOST_PYTEST
 
 
 @pytest.fixture(scope="module")
