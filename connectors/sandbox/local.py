@@ -8,13 +8,14 @@ host: use the Docker runner for code you do not trust.
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import os
 import resource
 import signal
 import subprocess
 import tempfile
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from functools import cache
 from pathlib import Path
 
@@ -24,6 +25,7 @@ from connectors.sandbox.output import read_capped
 from connectors.sandbox.workspace import copy_repository, write_overlay
 
 REPORT_NAME = ".redfix-report.xml"
+PR_SET_PDEATHSIG = 1  # linux/prctl.h
 
 
 @cache
@@ -88,7 +90,7 @@ class LocalRunner:
                     stdout=log,
                     stderr=subprocess.STDOUT,
                     start_new_session=True,
-                    preexec_fn=self._limit_resources,
+                    preexec_fn=self._prepare_child(_prctl()),
                 )
             except OSError as exc:
                 raise SandboxError(f"cannot start {argv[0]!r}: {exc}") from exc
@@ -122,9 +124,26 @@ class LocalRunner:
         env.setdefault("PYTHONHASHSEED", "0")
         return env
 
-    def _limit_resources(self) -> None:
-        resource.setrlimit(resource.RLIMIT_AS, (self.memory_bytes, self.memory_bytes))
-        resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+    def _prepare_child(self, prctl: Callable[..., int] | None) -> Callable[[], None]:
+        """What the child does before exec: limits, and dying with the thread that started it
+        (a killed redfix must not leave a hanging test burning a core)."""
+
+        def prepare() -> None:
+            resource.setrlimit(resource.RLIMIT_AS, (self.memory_bytes, self.memory_bytes))
+            resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+            if prctl is not None:
+                prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+
+        return prepare
+
+
+@cache
+def _prctl() -> Callable[..., int] | None:
+    """libc's prctl, looked up before fork (loading a library in the child is not safe)."""
+    try:
+        return ctypes.CDLL(None, use_errno=True).prctl
+    except (OSError, AttributeError):  # not Linux
+        return None
 
 
 def _kill_group(process: subprocess.Popen[bytes]) -> None:

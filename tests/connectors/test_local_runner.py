@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import socket
+import subprocess
 import sys
 import threading
 from pathlib import Path
@@ -70,6 +71,48 @@ def test_timeout_kills_the_whole_process_group(tmp_path):
     assert outcome.seconds < 10
     threading.Event().wait(3.5)
     assert not marker.exists(), "the child was killed with its parent"
+
+
+RUN_FOREVER = """
+import sys
+from pathlib import Path
+from bot.models import RunSpec
+from connectors.sandbox.local import LocalRunner
+code = "import os, sys, time; open(sys.argv[1], 'w').write(str(os.getpid())); time.sleep(120)"
+LocalRunner().run(RunSpec(source=Path(sys.argv[1]), argv=(sys.executable, "-c", code, sys.argv[2]),
+                          timeout_s=120))
+"""
+
+
+def alive(pid: int) -> bool:
+    """Running (a zombie waiting for a reaper has finished)."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (FileNotFoundError, IndexError):
+        return False
+    return state != "Z"
+
+
+def test_a_killed_redfix_leaves_no_test_running(tmp_path):
+    """The command dies with the process that started it, even when that one is SIGKILLed."""
+    pid_file = tmp_path / "pid"
+    parent = subprocess.Popen([sys.executable, "-c", RUN_FOREVER, str(repo(tmp_path)),
+                               str(pid_file)])
+    try:
+        for _ in range(200):
+            if pid_file.is_file() and pid_file.read_text():
+                break
+            threading.Event().wait(0.05)
+        child = int(pid_file.read_text())
+        assert alive(child)
+    finally:
+        parent.kill()
+        parent.wait()
+    for _ in range(100):
+        if not alive(child):
+            break
+        threading.Event().wait(0.05)
+    assert not alive(child), "the test command outlived the redfix process that ran it"
 
 
 def test_output_is_capped_keeping_head_and_tail(tmp_path):
