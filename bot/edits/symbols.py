@@ -16,6 +16,7 @@ import ast
 import textwrap
 from dataclasses import dataclass
 
+from bot.edits.docstrings import keep_docstring
 from bot.edits.refusal import Refusal
 
 IMPORTS_SYMBOL = "import"
@@ -126,7 +127,7 @@ def replace_definition(content: str, symbol: str, *, replacement: str) -> str | 
         and not _method_names(target.node) <= _method_names(node)
     ):  # the model showed the class with only the methods it changed
         return _merge_methods(content, target.qualname, node=node, model_lines=model_lines)
-    return _splice(content, target, text=text)
+    return _splice(content, target, text=text, node=node)
 
 
 def _stands_alone(node: Definition) -> bool:
@@ -148,10 +149,13 @@ def _indented(text: str, indent: str) -> list[str]:
     return lines
 
 
-def _splice(content: str, target: Located, *, text: str) -> str:
+def _splice(content: str, target: Located, *, text: str, node: Definition | None = None) -> str:
     lines = content.splitlines(keepends=True)
     def_line = lines[target.start]
     indent = def_line[: len(def_line) - len(def_line.lstrip())]
+    if node is not None:
+        text = keep_docstring(text, node=node, offset=first_line(node), original=lines,
+                              original_node=target.node, indent=indent)
     return "".join([*lines[: target.start], *_indented(text, indent), *lines[target.end :]])
 
 
@@ -182,7 +186,7 @@ def _merge_methods(
         if isinstance(target, Refusal):
             return target
         if target is not None:
-            content = _splice(content, target, text=text)
+            content = _splice(content, target, text=text, node=method)
         else:
             content = _add_method(content, tree, class_name, text=text)
     return content

@@ -298,6 +298,43 @@ def test_top_level_function_rewrite_keeps_decorators_and_neighbours() -> None:
     assert result.files["fib.py"] == text.replace("    return n\n", better)
 
 
+WILL_IT_FLY = (
+    "def will_it_fly(q, w):\n"
+    "    '''\n"
+    "    True if q is balanced and its sum is less than or equal the maximum possible weight w.\n"
+    "    \n"
+    "    will_it_fly([3], 5) -> True\n"
+    "    '''\n"
+    "    return q == q[::-1] or sum(q) <= w\n"
+)
+
+
+def test_a_rewrite_keeps_the_functions_docstring_and_changes_only_code() -> None:
+    """Seen on the evaluation: the model also "corrected" the docstring's grammar and
+    dropped its whitespace-only line; the fix itself is the `and`."""
+    tidied = (WILL_IT_FLY.replace("or equal the", "or equal to the")
+              .replace("    \n", "\n").replace(" or sum", " and sum"))
+    result = run([function(tidied, "will_it_fly", path="fly.py")], {"fly.py": WILL_IT_FLY})
+    assert result.files["fly.py"] == WILL_IT_FLY.replace(" or sum", " and sum")
+
+
+def test_a_methods_docstring_is_kept_at_its_indentation() -> None:
+    text = SHAPES.replace("    def area(self):\n        return self.w + self.h",
+                          '    def area(self):\n        """Width times height."""\n'
+                          "        return self.w + self.h")
+    edit = function('def area(self):\n    """The area: w * h."""\n    return self.w * self.h\n',
+                    "Rect.area")
+    result = run([edit], {"shapes.py": text})
+    assert ('    def area(self):\n        """Width times height."""\n'
+            "        return self.w * self.h\n") in result.files["shapes.py"]
+
+
+def test_a_docstring_added_to_a_function_without_one_stays() -> None:
+    edit = function('def add(a, b):\n    """Sum."""\n    return a + b\n', "add", path="calc.py")
+    result = run([edit], {"calc.py": CALC})
+    assert result.files["calc.py"].startswith('def add(a, b):\n    """Sum."""\n    return a + b\n')
+
+
 def test_method_rewrite_is_reindented_into_its_class() -> None:
     edit = function("def perimeter(self):\n    return 2 * self.w + 2 * self.h\n", "perimeter")
     result = run([edit], {"shapes.py": SHAPES})
