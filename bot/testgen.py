@@ -183,9 +183,15 @@ def _not_collected(report: TestReport | None) -> str:
 
 
 def passes_every_run(reports: Sequence[TestReport | None], name: str) -> str | None:
-    for number, report in enumerate(reports, start=1):
-        case = _case(report, name)
-        if case is None or case.outcome is not Outcome.PASSED:
-            outcome = case.outcome if case else "not run"
-            return f"on the fixed code run {number} of {len(reports)} was {outcome}: it is flaky"
-    return None
+    """None when the test passed on the fixed code every time; else whether it always failed
+    there (a wrong expectation, or a fix that is not complete) or only sometimes (flaky)."""
+    outcomes = [case.outcome if case else "not run" for case in (_case(r, name) for r in reports)]
+    failed = [(number, outcome) for number, outcome in enumerate(outcomes, start=1)
+              if outcome is not Outcome.PASSED]
+    if not failed:
+        return None
+    if len(failed) == len(outcomes):
+        return (f"it fails on the fixed code too ({failed[0][1]} in all {len(outcomes)} runs): "
+                "it expects something else, or the fix is not complete")
+    number, outcome = failed[0]
+    return f"on the fixed code run {number} of {len(outcomes)} was {outcome}: it is flaky"

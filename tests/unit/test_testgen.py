@@ -111,3 +111,7 @@ def test_must_pass_every_rerun():
     assert passes_every_run(good, "test_x") is None
     flaky = [*good[:3], report("test_x", Outcome.FAILED), good[0]]
     assert "run 4 of 5 was failed: it is flaky" in str(passes_every_run(flaky, "test_x"))
+    always = [report("test_x", Outcome.FAILED)] * 5
+    reason = str(passes_every_run(always, "test_x"))
+    assert "fails on the fixed code too (failed in all 5 runs)" in reason
+    assert "flaky" not in reason, "a test that never passes is not flaky"
