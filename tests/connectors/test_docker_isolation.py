@@ -243,7 +243,10 @@ def test_timeout_holds_for_a_process_that_closed_its_output(runner, docker_clien
 
 def test_keyboard_interrupt_removes_the_container(runner, docker_client, tmp_path):
     owner = f"{OWNER_LABEL}={socket.gethostname()}:{os.getpid()}"
-    timer = threading.Timer(2.0, os.kill, (os.getpid(), signal.SIGINT))
+    # At the main thread, as Ctrl-C reaches it: a process-directed signal may be taken by
+    # another thread (torch and Chroma start some), leaving the main one blocked in its read.
+    timer = threading.Timer(2.0, signal.pthread_kill, (threading.main_thread().ident,
+                                                       signal.SIGINT))
     timer.start()
     try:
         with pytest.raises(KeyboardInterrupt):
