@@ -8,10 +8,10 @@ from __future__ import annotations
 import array
 import fcntl
 import hashlib
-import os
-import signal
 import socket
 import struct
+import subprocess
+import sys
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -241,18 +241,32 @@ def test_timeout_holds_for_a_process_that_closed_its_output(runner, docker_clien
     assert_nothing_left(docker_client, runner.last_run.run_id)
 
 
-def test_keyboard_interrupt_removes_the_container(runner, docker_client, tmp_path):
-    owner = f"{OWNER_LABEL}={socket.gethostname()}:{os.getpid()}"
-    # At the main thread, as Ctrl-C reaches it: a process-directed signal may be taken by
-    # another thread (torch and Chroma start some), leaving the main one blocked in its read.
-    timer = threading.Timer(2.0, signal.pthread_kill, (threading.main_thread().ident,
-                                                       signal.SIGINT))
-    timer.start()
-    try:
-        with pytest.raises(KeyboardInterrupt):
-            run_test_file(runner, tmp_path / "repo", "import time\n\ndef test_wait():\n"
-                          "    time.sleep(60)\n", timeout_s=60)
-    finally:
-        timer.cancel()
+INTERRUPTED_RUN = """
+import os, signal, sys, threading
+from pathlib import Path
+from bot.models import RunSpec
+from connectors.sandbox.docker import DockerLimits, DockerRunner
+runner = DockerRunner(image=sys.argv[2], limits=DockerLimits(memory="256m", cpus=1.0, pids=64))
+print(os.getpid(), flush=True)
+threading.Timer(2.0, os.kill, (os.getpid(), signal.SIGINT)).start()
+try:
+    runner.run(RunSpec(source=Path(sys.argv[1]), argv=("python", "-m", "pytest", "-q"),
+                       timeout_s=60))
+except KeyboardInterrupt:
+    print("interrupted", flush=True)
+    raise SystemExit(130)
+"""
+
+
+def test_keyboard_interrupt_removes_the_container(docker_client, tmp_path):
+    """Ctrl-C on a redfix process in the middle of a run, in a fresh interpreter (what
+    earlier tests left in this one must not decide whether the signal gets through)."""
+    source = make_repo(tmp_path / "repo", {
+        "tests/test_wait.py": "import time\n\ndef test_wait():\n    time.sleep(60)\n"})
+    done = subprocess.run([sys.executable, "-c", INTERRUPTED_RUN, str(source), BASE_IMAGE],
+                          capture_output=True, text=True, timeout=50)
+    pid, *rest = done.stdout.split()
+    assert (done.returncode, rest) == (130, ["interrupted"]), done.stderr[-2000:]
+    owner = f"{OWNER_LABEL}={socket.gethostname()}:{pid}"
     assert docker_client.containers.list(all=True, filters={"label": owner}) == []
     assert docker_client.volumes.list(filters={"label": [MANAGED_LABEL, owner]}) == []
