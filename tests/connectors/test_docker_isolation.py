@@ -247,6 +247,9 @@ from pathlib import Path
 from bot.models import RunSpec
 from connectors.sandbox.docker import DockerLimits, DockerRunner
 runner = DockerRunner(image=sys.argv[2], limits=DockerLimits(memory="256m", cpus=1.0, pids=64))
+# A shell starts background jobs with SIGINT ignored, and Python keeps that: restore
+# Ctrl-C as an interactive redfix has it.
+signal.signal(signal.SIGINT, signal.default_int_handler)
 print(os.getpid(), flush=True)
 threading.Timer(2.0, os.kill, (os.getpid(), signal.SIGINT)).start()
 try:
@@ -259,8 +262,8 @@ except KeyboardInterrupt:
 
 
 def test_keyboard_interrupt_removes_the_container(docker_client, tmp_path):
-    """Ctrl-C on a redfix process in the middle of a run, in a fresh interpreter (what
-    earlier tests left in this one must not decide whether the signal gets through)."""
+    """Ctrl-C on a redfix process in the middle of a run, in a process of its own (a pytest
+    started in the background ignores SIGINT, and so did this test when it ran in it)."""
     source = make_repo(tmp_path / "repo", {
         "tests/test_wait.py": "import time\n\ndef test_wait():\n    time.sleep(60)\n"})
     done = subprocess.run([sys.executable, "-c", INTERRUPTED_RUN, str(source), BASE_IMAGE],
