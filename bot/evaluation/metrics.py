@@ -40,8 +40,7 @@ class Summary:
     @property
     def wrong_fix_share(self) -> float:
         """Of the fixes claimed, the share the hidden tests reject (wrong PRs per PR)."""
-        fixed, false = self.counts.get("fixed", 0), self.counts.get("false-fix", 0)
-        return false / (fixed + false) if fixed + false else 0.0
+        return self.counts.get("false-fix", 0) / self.claimed if self.claimed else 0.0
 
 
 COST_FIELDS = ("rounds", "candidates", "model_calls", "prompt_tokens", "completion_tokens",
