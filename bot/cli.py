@@ -27,6 +27,7 @@ EXIT_CODES = {
     FixStatus.FIXED: 0,
     FixStatus.NOT_FIXED: 1,
     FixStatus.LOW_CONFIDENCE: 1,
+    FixStatus.UNCONFIRMED: 1,
     FixStatus.FLAKY: 4,
     FixStatus.NOT_REPRODUCIBLE: 4,
     FixStatus.NOTHING_FAILS: 4,

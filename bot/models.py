@@ -280,6 +280,7 @@ class Attempt:
     validation: ValidationResult | None = None
     round: int = 1
     files: Mapping[str, str] = field(default_factory=dict)  # patched contents, when applied
+    sampled: bool = False  # drawn at a temperature above 0, not the model's first choice
 
 
 @dataclass(frozen=True)
@@ -323,6 +324,7 @@ class FixStatus(StrEnum):
     NOT_REPRODUCIBLE = "not-reproducible"
     NOTHING_FAILS = "nothing-fails"
     LOW_CONFIDENCE = "low-confidence"
+    UNCONFIRMED = "unconfirmed"  # a candidate passed, but nothing backs it: not published
 
 
 @dataclass(frozen=True)

@@ -16,26 +16,23 @@ from pathlib import Path
 from bot.baseline import BaselineCache, tree_fingerprint
 from bot.change_coverage import measure_change_coverage
 from bot.config import Settings
-from bot.diffs import diff_size, unified_diff
+from bot.diffs import unified_diff
 from bot.errors import RedfixError
 from bot.ingest import parse_report_bytes
 from bot.localize import Localization, Localizer, TracebackLocalizer
 from bot.models import (
-    Attempt,
-    AttemptStatus,
     FixOutcome,
     FixStatus,
-    GenerationOptions,
     Lessons,
     Reproduction,
     TestCase,
     TestReport,
 )
 from bot.ports import AIServiceConnector, LessonRecall, Progress, SandboxRunner, SilentProgress
-from bot.prompting import PreviousAttempt
 from bot.regression import RegressionRequest, write_regression_test
-from bot.repair import AttemptContext, edits_fingerprint, generate, try_candidate
+from bot.repair import AttemptContext
 from bot.reproduce import classify_runs, confirmed
+from bot.rounds import Rounds, conclude
 from bot.sourcefiles import read_source
 from bot.suite import Suite
 from bot.testrun import node_id, source_of_test
@@ -274,68 +271,5 @@ def _repair_loop(
         secrets=request.secrets,
         lessons=request.lessons,
     )
-    return _conclude(_run_rounds(context, settings, services, suite, clock))
-
-
-def sampling(round_number: int, index: int, *, timeout_s: float) -> GenerationOptions:
-    """The first candidate is the model's best guess; the others explore, reproducibly."""
-    if round_number == 1 and index == 0:
-        return GenerationOptions(temperature=0.0, seed=0, timeout_s=timeout_s)
-    return GenerationOptions(temperature=0.8, seed=1000 * round_number + index, timeout_s=timeout_s)
-
-
-def _run_rounds(
-    context: AttemptContext, settings: Settings, services: Services, suite: Suite, clock: Clock
-) -> list[Attempt]:
-    """Rounds of candidates; each round learns from the last; stop after a validated one."""
-    attempts: list[Attempt] = []
-    seen: set[str] = set()
-    progress = services.progress
-    for round_number in range(1, settings.max_attempts + 1):
-        previous = _previous([a for a in attempts if a.round == round_number - 1])
-        for index in range(settings.candidates):
-            options = sampling(round_number, index, timeout_s=settings.model_timeout_s)
-            label = f"attempt {round_number}/{settings.max_attempts}, candidate {index + 1}"
-            progress.stage(f"generate: {label}, asking {settings.model}")
-            with clock.measure("model"):
-                candidate = generate(
-                    context,
-                    previous,
-                    connector=services.connector,
-                    progress=progress,
-                    options=options,
-                )
-            fingerprint = edits_fingerprint(candidate)
-            if fingerprint in seen:
-                progress.stage(f"{label}: same change as an earlier candidate, skipped")
-                continue
-            seen.add(fingerprint)
-            with clock.measure("validate"):
-                attempt = try_candidate(len(attempts) + 1, candidate, context, suite=suite)
-            attempts.append(replace(attempt, round=round_number))
-            progress.stage(f"{label}: {attempt.status}")
-        if any(a.status is AttemptStatus.VALIDATED for a in attempts):
-            break
-    return attempts
-
-
-def _previous(attempts: Sequence[Attempt]) -> list[PreviousAttempt]:
-    return [
-        PreviousAttempt(a.number, str(a.status), f"{a.diff}\n{a.detail}".strip())
-        for a in attempts[:3]
-    ]
-
-
-def _conclude(attempts: Sequence[Attempt]) -> FixOutcome:
-    passing = [a for a in attempts if a.status is AttemptStatus.VALIDATED]
-    if passing:
-        best = min(passing, key=lambda a: diff_size(a.diff))
-        rationale = best.candidate.rationale if best.candidate else ""
-        return FixOutcome(FixStatus.FIXED, (), tuple(attempts), best.diff, rationale)
-    tried = "; ".join(f"attempt {a.number}: {a.status}" for a in attempts)
-    return FixOutcome(
-        FixStatus.NOT_FIXED,
-        (),
-        tuple(attempts),
-        explanation=f"no candidate passed validation ({tried})",
-    )
+    rounds = Rounds(context, settings, services.connector, services.progress, suite, clock.measure)
+    return conclude(rounds.run())

@@ -144,6 +144,29 @@ def fix_messages(
     return [ChatMessage("system", render("system.j2")), ChatMessage("user", user)]
 
 
+def whole_file_messages(
+    failures: Sequence[TestCase],
+    *,
+    path: str,
+    source: str,
+    hint: str = "",
+    secrets: Sequence[str] = (),
+    lessons: Lessons | None = None,
+) -> list[ChatMessage]:
+    """The whole suspect file, asking for the whole file back: the view a small file allows."""
+    user = render(
+        "fix_whole_file.j2",
+        failures=[_failure_view(case, secrets) for case in failures],
+        path=path,
+        source=redact(source.rstrip("\n"), known_secrets=secrets),
+        fence=fence_for(source),
+        language=LANGUAGES.get(Path(path).suffix, ""),
+        hint=as_data(hint, secrets),
+        **_lessons_view(lessons or Lessons(), secrets),
+    )
+    return [ChatMessage("system", render("system.j2")), ChatMessage("user", user)]
+
+
 def _lessons_view(lessons: Lessons, secrets: Sequence[str]) -> dict[str, object]:
     """Worked examples (accepted fixes of similar failures) and reviewers' objections."""
     examples = [

@@ -26,10 +26,12 @@ from bot.models import (
 )
 from bot.policy import check_policy, path_violations
 from bot.ports import AIServiceConnector, Progress
-from bot.prompting import PreviousAttempt, fix_messages
-from bot.sourcefiles import read_source
+from bot.prompting import PreviousAttempt, fix_messages, whole_file_messages
+from bot.sourcefiles import is_test_path, read_source
 from bot.suite import Suite
 from bot.validate import judge
+
+MAX_WHOLE_FILE_CHARS = 8000  # about 200 lines: a file a small model can read and write back
 
 
 @dataclass(frozen=True)
@@ -68,11 +70,54 @@ def generate(
         secrets=context.secrets,
         lessons=context.lessons,
     )
+    known = tuple(dict.fromkeys(span.path for span in context.localization.spans))
+    return _ask(messages, known, context=context, connector=connector, progress=progress,
+                options=options)
+
+
+def whole_file_suspect(context: AttemptContext) -> tuple[str, str] | None:
+    """The top-ranked source file and its text, when it is Python and small enough to show
+    whole: a small model fixes a small file better seeing all of it than ranked spans."""
+    suspects = [s for s in context.localization.spans if not is_test_path(s.path)]
+    if not suspects:
+        return None
+    path = max(suspects, key=lambda span: span.score).path
+    source = read_source(context.repo, path) if path.endswith(".py") else None
+    if source is None or len(source) > MAX_WHOLE_FILE_CHARS:
+        return None
+    return path, source
+
+
+def generate_whole_file(
+    context: AttemptContext,
+    suspect: tuple[str, str],
+    *,
+    connector: AIServiceConnector,
+    progress: Progress,
+    options: GenerationOptions,
+) -> FixCandidate:
+    path, source = suspect
+    messages = whole_file_messages(
+        context.failures, path=path, source=source, hint=context.hint, secrets=context.secrets,
+        lessons=context.lessons,
+    )
+    return _ask(messages, (path,), context=context, connector=connector, progress=progress,
+                options=options)
+
+
+def _ask(
+    messages: list[ChatMessage],
+    known_paths: tuple[str, ...],
+    *,
+    context: AttemptContext,
+    connector: AIServiceConnector,
+    progress: Progress,
+    options: GenerationOptions,
+) -> FixCandidate:
     completion = connector.complete(
         messages, model=context.model, options=options, on_token=progress.token
     )
-    known = tuple(dict.fromkeys(span.path for span in context.localization.spans))
-    edits, problems = parse_edits(completion.text, known_paths=known)
+    edits, problems = parse_edits(completion.text, known_paths=known_paths)
     return FixCandidate(edits, rationale_of(completion.text), completion, problems)
 
 

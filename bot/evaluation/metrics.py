@@ -25,6 +25,8 @@ class Summary:
     totals: dict[str, float]
     kept_tests: int = 0  # claimed fixes that ship with a generated regression test
     tests_recorded: int = 0  # claimed fixes whose record says what became of their test
+    held_back: int = 0  # lone sampled passes redfix did not publish (unconfirmed)
+    held_back_right: int = 0  # of those, the ones the hidden tests pass
 
     @property
     def scored(self) -> int:
@@ -82,6 +84,8 @@ def summarize(runs: Sequence[TaskRun], *, mode: Mode, attempts: int) -> Summary:
         totals={n: sum(_cost(r, n) for r in scored) for n in COST_FIELDS},
         kept_tests=sum(1 for run in scored if run.accepted and run.regression_test == "kept"),
         tests_recorded=sum(1 for run in scored if run.accepted and run.regression_test),
+        held_back=sum(1 for run in scored if run.held_back),
+        held_back_right=sum(1 for run in scored if run.held_back == "right"),
     )
 
 
@@ -96,6 +100,8 @@ def summary_to_json(summary: Summary) -> dict[str, Any]:
         "wrong_fix_share": round(summary.wrong_fix_share, 4),
         "claimed_fixes_with_kept_regression_test": summary.kept_tests,
         "claimed_fixes_with_recorded_regression_test": summary.tests_recorded,
+        "held_back_unconfirmed": summary.held_back,
+        "held_back_unconfirmed_right": summary.held_back_right,
         "fix_rate_by_attempt": [round(rate, 4) for rate in summary.fix_rate_by_attempt],
         "causes": summary.causes,
         "attempt_statuses": summary.attempt_statuses,

@@ -7,7 +7,14 @@ from pathlib import Path
 
 from bot.config import Settings
 from bot.evaluation.metering import MeteredConnector, TimedRunner, with_costs
-from bot.evaluation.results import LOW_CONFIDENCE, Mode, TaskRun, Verdict, furthest_cause
+from bot.evaluation.results import (
+    LOW_CONFIDENCE,
+    UNCONFIRMED,
+    Mode,
+    TaskRun,
+    Verdict,
+    furthest_cause,
+)
 from bot.evaluation.taskrepo import HiddenResult, TaskRepo, hidden_check
 from bot.localize import Localizer, TracebackLocalizer
 from bot.models import AttemptStatus, FixOutcome, FixStatus
@@ -43,7 +50,20 @@ def classify(outcome: FixOutcome, hidden: HiddenResult | None) -> tuple[Verdict,
         return Verdict.FLAKY, str(outcome.status)
     if outcome.status is FixStatus.LOW_CONFIDENCE:
         return Verdict.NO_FIX, LOW_CONFIDENCE
+    if outcome.status is FixStatus.UNCONFIRMED:
+        return Verdict.NO_FIX, UNCONFIRMED
     return Verdict.NO_FIX, furthest_cause([str(a.status) for a in outcome.attempts])
+
+
+def judge_held_back(bench: TaskRepo, outcome: FixOutcome, *, scratch: Path) -> str:
+    """What the hidden tests say of a pass redfix held back: the price of holding it back."""
+    if outcome.status is not FixStatus.UNCONFIRMED:
+        return ""
+    held = next((a.diff for a in outcome.attempts if a.status is AttemptStatus.VALIDATED), "")
+    if not held:
+        return ""
+    hidden = hidden_check(bench, held, scratch=scratch)
+    return "right" if hidden.passed else f"wrong: {hidden.problem}"
 
 
 def run_redfix(
@@ -83,5 +103,6 @@ def run_redfix(
         attempt_details=tuple(a.detail[:DETAIL_CHARS] for a in outcome.attempts),
         attempt_diffs=tuple(a.diff for a in outcome.attempts),
         regression_test=regression_test_status(outcome),
+        held_back=judge_held_back(bench, outcome, scratch=scratch),
     )
     return with_costs(run, metered, timed, wall_seconds=wall)

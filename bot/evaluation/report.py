@@ -63,6 +63,13 @@ def kept_tests_cell(summary: Summary) -> str:
     return f"{summary.kept_tests} of {summary.tests_recorded}"
 
 
+def held_back_cell(summary: Summary) -> str:
+    """Unconfirmed passes not published, and how many the hidden tests would have passed."""
+    if summary.mode is not Mode.REDFIX:
+        return "-"
+    return f"{summary.held_back} ({summary.held_back_right} right)"
+
+
 def headline_rows(summaries: Sequence[Summary]) -> list[list[str]]:
     rows = [["tasks selected / scored", *(f"{s.selected} / {s.scored}" for s in summaries)]]
     for verdict, label in VERDICT_ROWS:
@@ -72,6 +79,8 @@ def headline_rows(summaries: Sequence[Summary]) -> list[list[str]]:
                  *(f"{100 * s.wrong_fix_share:.1f} %" for s in summaries)])
     rows.append(["claimed fixes with a kept regression test",
                  *(kept_tests_cell(s) for s in summaries)])
+    rows.append(["passes held back as unconfirmed (right by the hidden tests)",
+                 *(held_back_cell(s) for s in summaries)])
     rows.append(["fix rate after attempt 1 / 2 / ...", *(
         " / ".join(f"{100 * r:.1f} %" for r in s.fix_rate_by_attempt) for s in summaries)])
     for name, label, form in MEAN_ROWS:

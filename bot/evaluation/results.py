@@ -36,6 +36,7 @@ ATTEMPT_CAUSES: dict[AttemptStatus, str] = {
 HIDDEN_FAIL = "hidden tests fail"
 PATCH_DID_NOT_APPLY = "patch does not apply (git apply)"
 LOW_CONFIDENCE = "low confidence (localization)"
+UNCONFIRMED = "unconfirmed (a lone sampled pass, held back)"
 VISIBLE_PASSES = "visible test passes on buggy code"
 
 
@@ -76,6 +77,9 @@ class TaskRun:
     attempt_diffs: tuple[str, ...] = ()
     # "kept", "rejected: <why>" or "none" (not tried); "" in records older than this field
     regression_test: str = ""
+    # A pass held back as unconfirmed, judged by the hidden tests anyway: "right" or
+    # "wrong: <why>" ("" when nothing was held back, or in older records)
+    held_back: str = ""
 
     @property
     def accepted(self) -> bool:

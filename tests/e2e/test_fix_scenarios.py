@@ -177,11 +177,34 @@ def test_deleting_the_failing_asserts_is_refused_by_policy(bookshop, scripted_mo
 
 
 def test_repair_loop_recovers_after_a_wrong_candidate(bookshop, scripted_model, tmp_path):
+    scripted_model.script(BREAKS_ANOTHER_TEST, UNAPPLICABLE, CORRECT_DIFF, CORRECT_SEARCH_REPLACE)
+    code, result = fix(bookshop, scripted_model, tmp_path, "--max-attempts", "2",
+                       "--candidates", "2")
+    assert code == 0
+    assert [a["status"] for a in result["attempts"]] == [
+        "regression", "edit-did-not-apply", "validated", "validated"]
+    assert "test_page_zero_is_refused" in scripted_model.prompts()[2]
+    assert f"+{FIXED_CATALOG_LINE}" in result["patch"]
+
+
+def test_a_lone_sampled_pass_is_held_back_not_published(bookshop, scripted_model, tmp_path):
     scripted_model.script(BREAKS_ANOTHER_TEST, CORRECT_DIFF)
     code, result = fix(bookshop, scripted_model, tmp_path, "--max-attempts", "2")
-    assert code == 0
+    assert code == 1
+    assert result["status"] == "unconfirmed"
     assert [a["status"] for a in result["attempts"]] == ["regression", "validated"]
-    assert "test_page_zero_is_refused" in scripted_model.prompts()[1]
+    assert result["patch"] == ""
+    assert not (tmp_path / "fix.patch").exists(), "nothing to apply or publish"
+    assert "+    start = (page - 1) * per_page" in result["explanation"]
+
+
+def test_the_first_candidate_sees_the_whole_small_file(bookshop, scripted_model, tmp_path):
+    scripted_model.script(CORRECT_SEARCH_REPLACE)
+    code, _ = fix(bookshop, scripted_model, tmp_path)
+    assert code == 0
+    first = scripted_model.prompts()[0]
+    assert "Reply with the whole corrected file bookshop/catalog.py" in first
+    assert (bookshop / "bookshop" / "catalog.py").read_text().rstrip("\n") in first
 
 
 def test_best_of_several_passing_candidates_is_the_smallest(bookshop, scripted_model, tmp_path):

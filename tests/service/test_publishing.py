@@ -17,6 +17,7 @@ from bot.models import (
     TestVerdict,
     ValidationResult,
 )
+from bot.rounds import conclude
 from bot.service.errors import GitHubRequestRejected
 from bot.service.jobs import FixJob
 from bot.service.publishing import (
@@ -127,6 +128,18 @@ def test_branch_build_gets_no_comment_and_pull_request_build_gets_one_per_pull()
     assert "no validated fix" in comment.body and "/redfix fix <hint>" in comment.body
     (opened,) = comment_plans(pr_job, FIXED, pr_url="http://x/pull/9")
     assert "http://x/pull/9" in opened.body
+
+
+def test_an_unconfirmed_pass_gets_a_comment_with_its_diff_and_no_pull_request():
+    held = conclude((Attempt(1, AttemptStatus.TESTS_STILL_FAIL, "still fails"),
+                     Attempt(2, AttemptStatus.VALIDATED, "ok", diff=PATCH, sampled=True)))
+    outcome = replace(held, failures=(CASE,), reproduction={CASE.key: Reproduction.CONFIRMED})
+    pr_job = replace(JOB, pull_requests=(4,))
+    assert pull_request_plan(pr_job, outcome, test_command=["pytest"]) is None
+    (comment,) = comment_plans(pr_job, outcome)
+    assert "no confirmed fix** (unconfirmed)" in comment.body
+    assert "+    start = (page - 1) * per_page" in comment.body
+    assert check_run_plan(pr_job, outcome).conclusion == "neutral"
 
 
 def test_changed_files_counts_added_and_removed_lines():

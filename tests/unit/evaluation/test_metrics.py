@@ -70,3 +70,13 @@ def test_furthest_cause_prefers_the_candidate_that_got_furthest():
     assert furthest_cause(["edit-did-not-apply", "regression", "no-edits"]) == "regression"
     assert furthest_cause(["no-edits", "tests-still-fail"]) == "tests still fail"
     assert furthest_cause([]) == "no candidate"
+
+
+def test_held_back_passes_are_counted_with_how_many_were_right():
+    held = [run("g", Verdict.NO_FIX, cause="unconfirmed", held_back="right"),
+            run("h", Verdict.NO_FIX, cause="unconfirmed", held_back="wrong: hidden tests fail"),
+            run("i", Verdict.NO_FIX, Mode.BASELINE, held_back="right")]
+    summary = summarize([*RUNS, *held], mode=Mode.REDFIX, attempts=3)
+    assert (summary.held_back, summary.held_back_right) == (2, 1)
+    assert summary.claimed == 3, "a held-back pass is not a claimed fix"
+    assert summary_to_json(summary)["held_back_unconfirmed_right"] == 1

@@ -40,6 +40,8 @@ def test_headline_rows_show_both_modes_with_counts_and_rates():
     assert "| **false fix** (claimed fixed, hidden tests fail) | 1 (33.3 %) | 0 (0.0 %) |" in lines
     assert "| error (run broke) | 1 (33.3 %) | 0 (0.0 %) |" in lines
     assert "| claimed fixes with a kept regression test | 1 of 1 | - |" in lines
+    assert "| passes held back as unconfirmed (right by the hidden tests) | 0 (0 right) | - |" in (
+        lines)
     assert ("| fix rate after attempt 1 / 2 / ... | 0.0 % / 33.3 % / 33.3 % | "
             "50.0 % / 50.0 % / 50.0 % |") in lines
 

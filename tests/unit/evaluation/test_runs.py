@@ -9,7 +9,14 @@ import pytest
 from bot.errors import UsageError
 from bot.evaluation.naive import naive_messages, whole_file
 from bot.evaluation.redfix_run import classify, fixed_round, regression_test_status
-from bot.evaluation.results import Mode, TaskRun, Verdict, run_from_json, run_to_json
+from bot.evaluation.results import (
+    UNCONFIRMED,
+    Mode,
+    TaskRun,
+    Verdict,
+    run_from_json,
+    run_to_json,
+)
 from bot.evaluation.taskrepo import HiddenResult
 from bot.evaluation.tasks import EvalTask, select_tasks
 from bot.models import Attempt, AttemptStatus, FixOutcome, FixStatus, RegressionTest
@@ -39,6 +46,8 @@ def test_unfixed_outcomes_name_their_cause():
     assert fixed_round(tried) is None
     assert classify(outcome(FixStatus.FLAKY), None) == (Verdict.FLAKY, "flaky")
     assert classify(outcome(FixStatus.LOW_CONFIDENCE), None)[1] == "low confidence (localization)"
+    held = outcome(FixStatus.UNCONFIRMED, (1, AttemptStatus.VALIDATED))
+    assert classify(held, None) == (Verdict.NO_FIX, UNCONFIRMED), "held back is not a claim"
 
 
 def test_the_regression_test_status_is_kept_or_the_last_rejection():

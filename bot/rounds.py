@@ -1,0 +1,162 @@
+"""The repair loop: rounds of candidates, and which validated candidate may be published.
+
+Round 1 starts with the model's first choice (temperature 0), shown the whole suspect
+file when it is small, else the ranked spans; sampled candidates explore after it. Later
+rounds learn from the failures of the round before. A validated candidate is published
+only when something backs it: it is a first choice, or another candidate of its round
+passed too. A lone sampled pass, found after the first choices failed, is how weak tests
+let a wrong fix through, so it is reported for a human to judge, never opened as a PR.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import AbstractContextManager
+from dataclasses import dataclass, replace
+
+from bot.config import Settings
+from bot.diffs import diff_size
+from bot.models import (
+    Attempt,
+    AttemptStatus,
+    FixCandidate,
+    FixOutcome,
+    FixStatus,
+    GenerationOptions,
+)
+from bot.ports import AIServiceConnector, Progress
+from bot.prompting import PreviousAttempt
+from bot.repair import (
+    AttemptContext,
+    edits_fingerprint,
+    generate,
+    generate_whole_file,
+    try_candidate,
+    whole_file_suspect,
+)
+from bot.suite import Suite
+
+Measure = Callable[[str], AbstractContextManager[None]]
+
+
+@dataclass(frozen=True)
+class Ask:
+    """One candidate to ask the model for."""
+
+    label: str
+    options: GenerationOptions
+    whole_file: bool = False
+
+
+def sampling(round_number: int, index: int, *, timeout_s: float) -> GenerationOptions:
+    """The first candidate is the model's best guess; the others explore, reproducibly."""
+    if round_number == 1 and index == 0:
+        return GenerationOptions(temperature=0.0, seed=0, timeout_s=timeout_s)
+    return GenerationOptions(temperature=0.8, seed=1000 * round_number + index, timeout_s=timeout_s)
+
+
+def asks(round_number: int, settings: Settings, *, whole_file: bool) -> Iterator[Ask]:
+    for index in range(settings.candidates):
+        label = f"attempt {round_number}/{settings.max_attempts}, candidate {index + 1}"
+        options = sampling(round_number, index, timeout_s=settings.model_timeout_s)
+        if round_number == 1 and index == 0 and whole_file:
+            yield Ask(f"{label} (the whole file)", options, whole_file=True)
+        else:
+            yield Ask(label, options)
+
+
+@dataclass
+class Rounds:
+    context: AttemptContext
+    settings: Settings
+    connector: AIServiceConnector
+    progress: Progress
+    suite: Suite
+    measure: Measure
+
+    def run(self) -> list[Attempt]:
+        """Rounds of candidates; each round learns from the last; stop after a passing one."""
+        attempts: list[Attempt] = []
+        seen: set[str] = set()
+        suspect = whole_file_suspect(self.context)
+        for round_number in range(1, self.settings.max_attempts + 1):
+            previous = _previous([a for a in attempts if a.round == round_number - 1])
+            for ask in asks(round_number, self.settings, whole_file=suspect is not None):
+                candidate = self._generate(ask, previous, suspect)
+                fingerprint = edits_fingerprint(candidate)
+                if fingerprint in seen:
+                    self.progress.stage(f"{ask.label}: same change as an earlier one, skipped")
+                    continue
+                seen.add(fingerprint)
+                with self.measure("validate"):
+                    attempt = try_candidate(
+                        len(attempts) + 1, candidate, self.context, suite=self.suite
+                    )
+                attempts.append(
+                    replace(attempt, round=round_number, sampled=ask.options.temperature > 0)
+                )
+                self.progress.stage(f"{ask.label}: {attempt.status}")
+            if any(a.status is AttemptStatus.VALIDATED for a in attempts):
+                break
+        return attempts
+
+    def _generate(
+        self, ask: Ask, previous: Sequence[PreviousAttempt], suspect: tuple[str, str] | None
+    ) -> FixCandidate:
+        self.progress.stage(f"generate: {ask.label}, asking {self.settings.model}")
+        with self.measure("model"):
+            if ask.whole_file and suspect is not None:
+                return generate_whole_file(
+                    self.context, suspect, connector=self.connector, progress=self.progress,
+                    options=ask.options,
+                )
+            return generate(
+                self.context, previous, connector=self.connector, progress=self.progress,
+                options=ask.options,
+            )
+
+
+def _previous(attempts: Sequence[Attempt]) -> list[PreviousAttempt]:
+    return [
+        PreviousAttempt(a.number, str(a.status), f"{a.diff}\n{a.detail}".strip())
+        for a in attempts[:3]
+    ]
+
+
+def confirmed(attempts: Sequence[Attempt]) -> list[Attempt]:
+    """Validated candidates that something backs: a first choice, or a sampled candidate
+    another candidate of its round also validated."""
+    validated = [a for a in attempts if a.status is AttemptStatus.VALIDATED]
+    per_round = Counter(a.round for a in validated)
+    return [a for a in validated if not a.sampled or per_round[a.round] >= 2]
+
+
+def conclude(attempts: Sequence[Attempt]) -> FixOutcome:
+    passing = confirmed(attempts)
+    if passing:
+        best = min(passing, key=lambda a: diff_size(a.diff))
+        rationale = best.candidate.rationale if best.candidate else ""
+        return FixOutcome(FixStatus.FIXED, (), tuple(attempts), best.diff, rationale)
+    lone = next((a for a in attempts if a.status is AttemptStatus.VALIDATED), None)
+    if lone is not None:
+        return FixOutcome(
+            FixStatus.UNCONFIRMED, (), tuple(attempts), explanation=_unconfirmed(lone)
+        )
+    tried = "; ".join(f"attempt {a.number}: {a.status}" for a in attempts)
+    return FixOutcome(
+        FixStatus.NOT_FIXED,
+        (),
+        tuple(attempts),
+        explanation=f"no candidate passed validation ({tried})",
+    )
+
+
+def _unconfirmed(lone: Attempt) -> str:
+    return (
+        f"Attempt {lone.number} passes the tests, but only after the model's first answers "
+        "failed, and no other candidate of its round passed. Tests that a sampled guess passes "
+        "alone may be too weak to tell a right fix from a wrong one, so no pull request was "
+        "opened. The change, for a human to judge:\n\n"
+        f"```diff\n{lone.diff.rstrip()}\n```"
+    )
