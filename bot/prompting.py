@@ -18,7 +18,7 @@ from bot.models import ChatMessage, CodeSpan, Lessons, TestCase
 from bot.redact import redact
 from bot.sourcefiles import is_test_path
 
-PROMPT_VERSION = "fix-2"
+PROMPT_VERSION = "fix-3"
 MAX_MESSAGE_CHARS = 1500
 MAX_TRACEBACK_CHARS = 4000
 MAX_FEEDBACK_CHARS = 3000
