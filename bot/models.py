@@ -280,7 +280,6 @@ class Attempt:
     validation: ValidationResult | None = None
     round: int = 1
     files: Mapping[str, str] = field(default_factory=dict)  # patched contents, when applied
-    sampled: bool = False  # drawn at a temperature above 0, not the model's first choice
 
 
 @dataclass(frozen=True)

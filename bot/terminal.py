@@ -59,7 +59,7 @@ HEADLINES = {
     FixStatus.NOT_REPRODUCIBLE: "NOT REPRODUCIBLE: the failing tests pass here; no fix attempted",
     FixStatus.NOTHING_FAILS: "NOTHING FAILS: every test passes",
     FixStatus.LOW_CONFIDENCE: "UNSURE: could not locate the faulty code; no fix attempted",
-    FixStatus.UNCONFIRMED: "UNSURE: a change passed the tests once, but nothing confirmed it",
+    FixStatus.UNCONFIRMED: "UNSURE: a later-round change passed, but nothing confirmed it",
 }
 
 

@@ -25,7 +25,7 @@ class Summary:
     totals: dict[str, float]
     kept_tests: int = 0  # claimed fixes that ship with a generated regression test
     tests_recorded: int = 0  # claimed fixes whose record says what became of their test
-    held_back: int = 0  # lone sampled passes redfix did not publish (unconfirmed)
+    held_back: int = 0  # lone later-round passes redfix did not publish (unconfirmed)
     held_back_right: int = 0  # of those, the ones the hidden tests pass
 
     @property

@@ -36,7 +36,7 @@ ATTEMPT_CAUSES: dict[AttemptStatus, str] = {
 HIDDEN_FAIL = "hidden tests fail"
 PATCH_DID_NOT_APPLY = "patch does not apply (git apply)"
 LOW_CONFIDENCE = "low confidence (localization)"
-UNCONFIRMED = "unconfirmed (a lone sampled pass, held back)"
+UNCONFIRMED = "unconfirmed (a lone later-round pass, held back)"
 VISIBLE_PASSES = "visible test passes on buggy code"
 
 

@@ -187,7 +187,7 @@ def test_repair_loop_recovers_after_a_wrong_candidate(bookshop, scripted_model, 
     assert f"+{FIXED_CATALOG_LINE}" in result["patch"]
 
 
-def test_a_lone_sampled_pass_is_held_back_not_published(bookshop, scripted_model, tmp_path):
+def test_a_lone_later_round_pass_is_held_back_not_published(bookshop, scripted_model, tmp_path):
     scripted_model.script(BREAKS_ANOTHER_TEST, CORRECT_DIFF)
     code, result = fix(bookshop, scripted_model, tmp_path, "--max-attempts", "2")
     assert code == 1

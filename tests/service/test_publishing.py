@@ -132,7 +132,7 @@ def test_branch_build_gets_no_comment_and_pull_request_build_gets_one_per_pull()
 
 def test_an_unconfirmed_pass_gets_a_comment_with_its_diff_and_no_pull_request():
     held = conclude((Attempt(1, AttemptStatus.TESTS_STILL_FAIL, "still fails"),
-                     Attempt(2, AttemptStatus.VALIDATED, "ok", diff=PATCH, sampled=True)))
+                     Attempt(2, AttemptStatus.VALIDATED, "ok", diff=PATCH, round=2)))
     outcome = replace(held, failures=(CASE,), reproduction={CASE.key: Reproduction.CONFIRMED})
     pr_job = replace(JOB, pull_requests=(4,))
     assert pull_request_plan(pr_job, outcome, test_command=["pytest"]) is None

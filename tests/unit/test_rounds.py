@@ -15,40 +15,39 @@ FAILURE = TestCase("tests.test_cart", "test_total", Outcome.FAILED, message="ass
                    traceback="tests/test_cart.py:4: in test_total")
 
 
-def attempt(number: int, status: AttemptStatus, *, round: int = 1, sampled: bool = True,
-            diff: str = "") -> Attempt:
-    return Attempt(number, status, "", diff=diff or f"diff {number}\n", round=round,
-                   sampled=sampled)
+def attempt(number: int, status: AttemptStatus, *, round: int = 1, diff: str = "") -> Attempt:
+    return Attempt(number, status, "", diff=diff or f"diff {number}\n", round=round)
 
 
-def test_the_first_choice_stands_alone():
-    first = attempt(1, VALIDATED, sampled=False)
-    assert confirmed([first, attempt(2, STILL_FAILS)]) == [first]
+def test_a_first_round_pass_stands_alone():
+    passes = [attempt(2, VALIDATED)]
+    assert confirmed([attempt(1, STILL_FAILS), *passes, attempt(3, STILL_FAILS)]) == passes
 
 
-def test_a_lone_sampled_pass_is_not_confirmed():
-    attempts = [attempt(1, STILL_FAILS, sampled=False), attempt(2, VALIDATED),
-                attempt(3, STILL_FAILS)]
+def test_a_lone_later_round_pass_is_not_confirmed():
+    attempts = [attempt(1, STILL_FAILS), attempt(2, STILL_FAILS, round=2),
+                attempt(3, VALIDATED, round=2)]
     assert confirmed(attempts) == []
 
 
-def test_two_sampled_passes_of_one_round_confirm_each_other():
+def test_two_passes_of_one_later_round_confirm_each_other():
     attempts = [attempt(4, VALIDATED, round=2), attempt(5, STILL_FAILS, round=2),
                 attempt(6, VALIDATED, round=2)]
     assert [a.number for a in confirmed(attempts)] == [4, 6]
 
 
 def test_passes_of_different_rounds_do_not_confirm_each_other():
-    attempts = [attempt(2, VALIDATED, round=1), attempt(4, VALIDATED, round=2)]
+    attempts = [attempt(2, VALIDATED, round=2), attempt(4, VALIDATED, round=3)]
     assert confirmed(attempts) == []
 
 
 def test_an_unconfirmed_pass_is_reported_with_its_diff_but_not_as_a_patch():
-    lone = attempt(2, VALIDATED, diff=unified_diff({"c.py": "return 1\n"}, {"c.py": "return 2\n"}))
-    outcome = conclude([attempt(1, STILL_FAILS, sampled=False), lone])
+    lone = attempt(2, VALIDATED, round=2,
+                   diff=unified_diff({"c.py": "return 1\n"}, {"c.py": "return 2\n"}))
+    outcome = conclude([attempt(1, STILL_FAILS), lone])
     assert outcome.status is FixStatus.UNCONFIRMED
     assert outcome.patch == "", "nothing to publish: every entry point publishes the patch"
-    assert "Attempt 2 passes the tests" in outcome.explanation
+    assert "Attempt 2 passes the tests, but it was written in round 2" in outcome.explanation
     assert "+return 2" in outcome.explanation
 
 
