@@ -1,13 +1,14 @@
 """The repair loop: rounds of candidates, and which validated candidate may be published.
 
 Round 1 starts with the model's first choice (temperature 0), shown the whole suspect
-file when it is small, else the ranked spans; sampled candidates explore after it. Later
-rounds learn from the failures of the round before. A pass of round 1 is published. A
-pass of a later round is published only if another candidate of its round passes too:
-those candidates were written after seeing earlier ones fail and the values the tests
-expect, and a lone one may fit the tests without being right (on the evaluation, 2 of
-the 3 lone later-round passes were wrong fixes, against 1 of 6 in round 1). It is
-reported with its diff for a human to judge, never opened as a PR.
+file when it is small (and the ranked spans too if that gives no usable change), else the
+ranked spans; sampled candidates explore after it. Later rounds learn from the failures
+of the round before. A pass of round 1 is published. A pass of a later round is
+published only if another candidate of its round passes too: those candidates were
+written after seeing earlier ones fail and the values the tests expect, and a lone one
+may fit the tests without being right (on the evaluation, 2 of the 3 lone later-round
+passes were wrong fixes, against 1 of 6 in round 1). It is reported with its diff for a
+human to judge, never opened as a PR.
 """
 
 from __future__ import annotations
@@ -40,6 +41,9 @@ from bot.repair import (
 from bot.suite import Suite
 
 Measure = Callable[[str], AbstractContextManager[None]]
+# A first choice that gave no usable change (the file back unchanged, say) is no answer:
+# the ranked-spans first choice is asked too, before sampling.
+UNANSWERED = (AttemptStatus.NO_EDITS, AttemptStatus.EDIT_DID_NOT_APPLY)
 
 
 @dataclass(frozen=True)
@@ -84,22 +88,39 @@ class Rounds:
         suspect = whole_file_suspect(self.context)
         for round_number in range(1, self.settings.max_attempts + 1):
             previous = _previous([a for a in attempts if a.round == round_number - 1])
-            for ask in asks(round_number, self.settings, whole_file=suspect is not None):
-                candidate = self._generate(ask, previous, suspect)
-                fingerprint = edits_fingerprint(candidate)
-                if fingerprint in seen:
-                    self.progress.stage(f"{ask.label}: same change as an earlier one, skipped")
-                    continue
-                seen.add(fingerprint)
-                with self.measure("validate"):
-                    attempt = try_candidate(
-                        len(attempts) + 1, candidate, self.context, suite=self.suite
-                    )
-                attempts.append(replace(attempt, round=round_number))
-                self.progress.stage(f"{ask.label}: {attempt.status}")
+            pending = list(asks(round_number, self.settings, whole_file=suspect is not None))
+            while pending:
+                ask = pending.pop(0)
+                attempt = self._attempt(ask, previous, suspect, seen, number=len(attempts) + 1)
+                if attempt is not None:
+                    attempts.append(replace(attempt, round=round_number))
+                if ask.whole_file and (attempt is None or attempt.status in UNANSWERED):
+                    pending.insert(0, replace(ask, label=f"{ask.label}, then the ranked spans",
+                                              whole_file=False))
             if any(a.status is AttemptStatus.VALIDATED for a in attempts):
                 break
         return attempts
+
+    def _attempt(
+        self,
+        ask: Ask,
+        previous: Sequence[PreviousAttempt],
+        suspect: tuple[str, str] | None,
+        seen: set[str],
+        *,
+        number: int,
+    ) -> Attempt | None:
+        """The candidate tried, or None when it repeats an earlier one."""
+        candidate = self._generate(ask, previous, suspect)
+        fingerprint = edits_fingerprint(candidate)
+        if fingerprint in seen:
+            self.progress.stage(f"{ask.label}: same change as an earlier one, skipped")
+            return None
+        seen.add(fingerprint)
+        with self.measure("validate"):
+            attempt = try_candidate(number, candidate, self.context, suite=self.suite)
+        self.progress.stage(f"{ask.label}: {attempt.status}")
+        return attempt
 
     def _generate(
         self, ask: Ask, previous: Sequence[PreviousAttempt], suspect: tuple[str, str] | None

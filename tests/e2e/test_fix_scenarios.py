@@ -146,12 +146,13 @@ def test_apply_commits_on_a_new_branch(bookshop, scripted_model, tmp_path):
 
 
 def test_unapplicable_edit_is_reported_and_fed_back(bookshop, scripted_model, tmp_path):
-    scripted_model.script(UNAPPLICABLE, UNAPPLICABLE)
+    scripted_model.script(UNAPPLICABLE, UNAPPLICABLE, UNAPPLICABLE)
     code, result = fix(bookshop, scripted_model, tmp_path, "--max-attempts", "2")
     assert code == 1
     assert result["status"] == "not-fixed"
-    assert [a["status"] for a in result["attempts"]] == ["edit-did-not-apply"]
-    assert "begin = page * size" in scripted_model.prompts()[1], "next prompt names the lines"
+    assert [a["status"] for a in result["attempts"]] == ["edit-did-not-apply"], (
+        "the same answer from the spans prompt and in round 2 is skipped")
+    assert "begin = page * size" in scripted_model.prompts()[2], "round 2 names the lines"
     assert FIXED_CATALOG_LINE not in catalog(bookshop)
 
 
@@ -196,6 +197,19 @@ def test_a_lone_later_round_pass_is_held_back_not_published(bookshop, scripted_m
     assert result["patch"] == ""
     assert not (tmp_path / "fix.patch").exists(), "nothing to apply or publish"
     assert "+    start = (page - 1) * per_page" in result["explanation"]
+
+
+def test_a_whole_file_answer_without_a_change_is_followed_by_the_spans_first_choice(
+    bookshop, scripted_model, tmp_path
+):
+    unchanged = "The code is right.\n```python\n" + catalog(bookshop) + "```\n"
+    scripted_model.script(unchanged, CORRECT_SEARCH_REPLACE)
+    code, result = fix(bookshop, scripted_model, tmp_path)
+    assert code == 0 and result["status"] == "fixed", "a first choice, not a lone sample"
+    assert [a["status"] for a in result["attempts"]] == ["edit-did-not-apply", "validated"]
+    first, second = scripted_model.requests
+    assert "whole corrected file" not in scripted_model.prompts()[1]
+    assert first["temperature"] == second["temperature"] == 0.0
 
 
 def test_the_first_candidate_sees_the_whole_small_file(bookshop, scripted_model, tmp_path):
