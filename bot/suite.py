@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from bot.errors import UsageError
+from bot.hangs import Hang, find_hang, hang_after_s
 from bot.models import RunOutcome, RunSpec, Termination, TestReport
 from bot.ports import SandboxRunner
-from bot.testrun import read_run, suite_argv
+from bot.testrun import is_pytest, read_run, suite_argv
+
+MAX_HUNG_TESTS = 3  # past this, the suite is stopped by hangs more than it runs
 
 
 @dataclass(frozen=True)
@@ -29,25 +32,66 @@ class Suite:
     setup: tuple[str, ...] = ()
     dependency_files: tuple[str, ...] = ()
     history: list[tuple[str, ...]] = field(default_factory=list)
+    hung: set[str] = field(default_factory=set)  # node ids a stack dump named as never ending
 
-    def argv(self, node_ids: Sequence[str] = ()) -> tuple[str, ...]:
-        return suite_argv(self.command, node_ids=node_ids)
+    def argv(
+        self, node_ids: Sequence[str] = (), *, deselect: Sequence[str] = ()
+    ) -> tuple[str, ...]:
+        return suite_argv(
+            self.command,
+            node_ids=node_ids,
+            deselect=deselect,
+            hang_after_s=hang_after_s(self.timeout_s),
+        )
 
     def run(
-        self, node_ids: Sequence[str] = (), *, overlay: Mapping[str, str] | None = None
+        self,
+        node_ids: Sequence[str] = (),
+        *,
+        overlay: Mapping[str, str] | None = None,
+        deselect: Sequence[str] = (),
     ) -> SuiteRun:
-        argv = self.argv(node_ids)
+        argv = self.argv(node_ids, deselect=deselect)
         self.history.append(argv)
         spec = RunSpec(
             source=self.repo,
             argv=argv,
             overlay=dict(overlay or {}),
-            timeout_s=self.timeout_s,
+            timeout_s=self._limit(node_ids),
             setup=self.setup,
             dependency_files=self.dependency_files,
         )
         outcome = self.runner.run(spec)
         return SuiteRun(outcome, read_run(outcome, label=f"{self.runner.kind} run"))
+
+    def complete_report(self, run: SuiteRun) -> TestReport:
+        """The report of a whole-suite run that must have one (discovery, baseline).
+
+        A run stopped by a test that never ends is run again without that test, which
+        joins the report as failing, with where it was stuck.
+        """
+        hung: list[Hang] = []
+        while run.report is None and len(hung) < MAX_HUNG_TESTS:
+            hang = self._hang(run)
+            if hang is None or hang.node_id in {known.node_id for known in hung}:
+                break
+            hung.append(hang)
+            run = self.run(deselect=[known.node_id for known in hung])
+        report = self.require_report(run)
+        self.hung.update(known.node_id for known in hung)
+        return replace(report, cases=(*report.cases, *(known.case for known in hung)))
+
+    def _limit(self, node_ids: Sequence[str]) -> float:
+        """A selection with a test that hung before ends at twice the time pytest dumped
+        its stacks, not at the whole suite's limit: a rerun of a hang ends sooner."""
+        if self.hung.intersection(node_ids):
+            return min(self.timeout_s, 2 * hang_after_s(self.timeout_s))
+        return self.timeout_s
+
+    def _hang(self, run: SuiteRun) -> Hang | None:
+        if run.outcome.termination is not Termination.TIMEOUT or not is_pytest(self.command):
+            return None
+        return find_hang(run.outcome.output, self.repo, timeout_s=self.timeout_s)
 
     def require_report(self, run: SuiteRun) -> TestReport:
         """The report of a run that must have one (discovery, baseline)."""

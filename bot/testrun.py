@@ -22,14 +22,23 @@ def is_pytest(command: Sequence[str]) -> bool:
     return any(part == "pytest" or part.endswith("/pytest") for part in command)
 
 
-def suite_argv(command: Sequence[str], *, node_ids: Sequence[str] = ()) -> tuple[str, ...]:
+def suite_argv(
+    command: Sequence[str],
+    *,
+    node_ids: Sequence[str] = (),
+    deselect: Sequence[str] = (),
+    hang_after_s: int | None = None,
+) -> tuple[str, ...]:
     """The command that runs `node_ids` (all tests when empty) and writes a JUnit report.
 
-    pytest gets its report options appended; any other command must place `{report}`
-    itself (and `{tests}` where the selection goes).
+    pytest gets its report options appended, and with `hang_after_s` dumps the stacks of
+    a test still running after that long; any other command must place `{report}`
+    itself (and `{tests}` where the selection goes), and cannot leave tests out.
     """
     if is_pytest(command):
-        return (*command, *PYTEST_REPORT_ARGS, *node_ids)
+        hang = ("-o", f"faulthandler_timeout={hang_after_s}") if hang_after_s else ()
+        leave_out = [arg for node in deselect for arg in ("--deselect", node)]
+        return (*command, *PYTEST_REPORT_ARGS, *hang, *leave_out, *node_ids)
     expanded: list[str] = []
     for part in command:
         if part == "{tests}":

@@ -71,7 +71,7 @@ def explain_build(job: FixJob, context: WorkerContext, progress: StatusProgress,
         failures = unique_failures(collect_reports(job, gateway, settings, logger))
         if not failures:
             progress.stage("ingest: running the test suite to find the failures")
-            failures = suite.require_report(suite.run()).failures
+            failures = suite.complete_report(suite.run()).failures
         if not failures:
             return f"No test fails at `{job.head_sha[:12]}`: there is nothing to explain."
         verdicts = _reproduce(suite, failures, settings.reruns, progress)

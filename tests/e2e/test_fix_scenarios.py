@@ -4,6 +4,7 @@ against a scripted model server. Each scenario asserts the outcome and the exit 
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 from pathlib import Path
 
@@ -96,7 +97,8 @@ def test_last_page_is_partial():
 FIXED_CATALOG_LINE = "    start = (page - 1) * per_page"
 
 
-def fix(repo: Path, model: ScriptedModel, tmp_path: Path, *extra: str) -> tuple[int, dict]:
+def fix(repo: Path, model: ScriptedModel, tmp_path: Path, *extra: str,
+        env: dict[str, str] | None = None) -> tuple[int, dict]:
     out = tmp_path / "result.json"
     argv = [
         "fix", "--repo", str(repo), "--connector", "openai", "--base-url", model.base_url,
@@ -108,7 +110,7 @@ def fix(repo: Path, model: ScriptedModel, tmp_path: Path, *extra: str) -> tuple[
         argv.remove("--regression-test")
     else:
         argv.append("--no-regression-test")
-    code = main(argv, env={"REDFIX_DATA_DIR": str(tmp_path / "data")})
+    code = main(argv, env={"REDFIX_DATA_DIR": str(tmp_path / "data"), **(env or {})})
     return code, json.loads(out.read_text()) if out.exists() else {}
 
 
@@ -321,13 +323,55 @@ def test_docker_required_but_down_exits_3_with_how_to_start(bookshop, scripted_m
     assert "Docker" in err and "setup-docker" in err
 
 
-def test_a_suite_that_never_finishes_names_the_timeout(bookshop, scripted_model, tmp_path,
-                                                         capsys):
-    (bookshop / "tests" / "test_hang.py").write_text(
-        "def test_forever():\n    while True:\n        pass\n")
+def test_a_suite_stuck_outside_any_test_names_the_timeout(bookshop, scripted_model, tmp_path,
+                                                          capsys):
+    (bookshop / "tests" / "test_hang.py").write_text("while True:\n    pass\n")
     out = tmp_path / "r.json"
     argv = ["fix", "--repo", str(bookshop), "--connector", "openai", "--base-url",
             scripted_model.base_url, "--model", MODEL, "--sandbox", "local",
             "--test-cmd", HOST_PYTEST_CMD, "--json", str(out), "--quiet"]
     assert main(argv, env={"REDFIX_TEST_TIMEOUT": "3"}) == 2
     assert "within 3s" in capsys.readouterr().err
+
+
+COUNTDOWN = """\
+def steps_to_zero(n):
+    \"\"\"How many steps of one take n down to zero.\"\"\"
+    steps = 0
+    while n != 0:
+        n += 1
+        steps += 1
+    return steps
+"""
+COUNTDOWN_FIX = """The loop counts up, away from zero.
+
+countdown.py
+```python
+<<<<<<< SEARCH
+        n += 1
+=======
+        n -= 1
+>>>>>>> REPLACE
+```
+"""
+
+
+def test_a_test_that_never_ends_is_reproduced_and_fixed(tmp_path, scripted_model):
+    repo = tmp_path / "countdown"
+    (repo / "tests").mkdir(parents=True)
+    (repo / "countdown.py").write_text(COUNTDOWN)
+    (repo / "tests" / "test_countdown.py").write_text(
+        "from countdown import steps_to_zero\n\n\n"
+        "def test_zero():\n    assert steps_to_zero(0) == 0\n\n\n"
+        "def test_three():\n    assert steps_to_zero(3) == 3\n")
+    for args in (["init", "-q"], ["add", "-A"],
+                 ["-c", "user.name=t", "-c", "user.email=t@t", "commit", "-q", "-m", "bug"]):
+        subprocess.run(["git", "-C", str(repo), *args], check=True)
+    scripted_model.script(COUNTDOWN_FIX)
+    code, result = fix(repo, scripted_model, tmp_path, env={"REDFIX_TEST_TIMEOUT": "4"})
+    assert code == 0 and result["status"] == "fixed"
+    assert "+        n -= 1" in result["patch"]
+    prompt = scripted_model.prompts()[0]
+    assert "test_three" in prompt and "did not finish" in prompt
+    stuck = re.search(r"countdown\.py:(\d) in steps_to_zero", prompt)
+    assert stuck and stuck[1] in "456", "the model is told where the loop was stuck"
