@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import ast
 import re
-from dataclasses import dataclass
 from pathlib import Path
 
 from bot.models import Frame, Outcome, TestCase
@@ -20,23 +19,15 @@ _DUMP_HEADER = re.compile(r"Timeout \((?P<after>[^)]*)\)!\s*$", re.MULTILINE)
 _DUMP_FRAME = re.compile(r'^\s+File "(?P<path>[^"]+)", line (?P<line>\d+) in (?P<func>\S+)\s*$')
 
 
-@dataclass(frozen=True)
-class Hang:
-    """The test a stopped run was stuck in, as a failing case of the run's report."""
-
-    node_id: str
-    case: TestCase
-
-
 def hang_after_s(timeout_s: float) -> int:
     """When pytest dumps the stacks of a test that is still running: a quarter of the
     run's limit, so a test that starts late in the run is still named before the stop."""
     return max(1, int(timeout_s // 4))
 
 
-def find_hang(output: str, repo: Path, *, timeout_s: float) -> Hang | None:
-    """The test named by the last stack dump in `output`, or None when no dump names
-    a test function of the repository (a hang in a fixture, or no dump at all)."""
+def find_hang(output: str, repo: Path, *, timeout_s: float) -> TestCase | None:
+    """The test named by the last stack dump in `output`, as a failing case, or None when
+    no dump names a test function of the repository (a hang in a fixture, or no dump)."""
     headers = list(_DUMP_HEADER.finditer(output))
     if not headers:
         return None
@@ -68,7 +59,9 @@ def _thread_stacks(dump: str) -> list[tuple[Frame, ...]]:
     return [tuple(reversed(stack)) for stack in stacks]
 
 
-def _hang_of(frames: tuple[Frame, ...], repo: Path, *, after: str, timeout_s: float) -> Hang | None:
+def _hang_of(
+    frames: tuple[Frame, ...], repo: Path, *, after: str, timeout_s: float
+) -> TestCase | None:
     """The outermost repository frame is the test function pytest called."""
     test = frames[0]
     scope = _enclosing_scope(repo / test.path, test.line)
@@ -76,7 +69,7 @@ def _hang_of(frames: tuple[Frame, ...], repo: Path, *, after: str, timeout_s: fl
         return None
     stuck = frames[-1]
     module = test.path.removesuffix(".py").replace("/", ".")
-    case = TestCase(
+    return TestCase(
         classname=".".join([module, *scope[:-1]]),
         name=scope[-1],
         outcome=Outcome.FAILED,
@@ -88,7 +81,6 @@ def _hang_of(frames: tuple[Frame, ...], repo: Path, *, after: str, timeout_s: fl
         ),
         traceback=_traceback(frames, timeout_s=timeout_s),
     )
-    return Hang(node_id="::".join([test.path, *scope]), case=case)
 
 
 def _enclosing_scope(path: Path, line: int) -> list[str]:

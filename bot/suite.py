@@ -7,10 +7,10 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from bot.errors import UsageError
-from bot.hangs import Hang, find_hang, hang_after_s
-from bot.models import RunOutcome, RunSpec, Termination, TestReport
+from bot.hangs import find_hang, hang_after_s
+from bot.models import RunOutcome, RunSpec, Termination, TestCase, TestReport
 from bot.ports import SandboxRunner
-from bot.testrun import is_pytest, read_run, suite_argv
+from bot.testrun import is_pytest, node_id, read_run, suite_argv
 
 MAX_HUNG_TESTS = 3  # past this, the suite is stopped by hangs more than it runs
 
@@ -70,16 +70,17 @@ class Suite:
         A run stopped by a test that never ends is run again without that test, which
         joins the report as failing, with where it was stuck.
         """
-        hung: list[Hang] = []
+        hung: dict[str, TestCase] = {}  # by node id
         while run.report is None and len(hung) < MAX_HUNG_TESTS:
-            hang = self._hang(run)
-            if hang is None or hang.node_id in {known.node_id for known in hung}:
+            case = self._hung_test(run)
+            identifier = node_id(case, self.repo) if case is not None else None
+            if case is None or identifier is None or identifier in hung:
                 break
-            hung.append(hang)
-            run = self.run(deselect=[known.node_id for known in hung])
+            hung[identifier] = case
+            run = self.run(deselect=list(hung))
         report = self.require_report(run)
-        self.hung.update(known.node_id for known in hung)
-        return replace(report, cases=(*report.cases, *(known.case for known in hung)))
+        self.hung.update(hung)
+        return replace(report, cases=(*report.cases, *hung.values()))
 
     def _limit(self, node_ids: Sequence[str]) -> float:
         """A selection with a test that hung before ends at twice the time pytest dumped
@@ -88,7 +89,7 @@ class Suite:
             return min(self.timeout_s, 2 * hang_after_s(self.timeout_s))
         return self.timeout_s
 
-    def _hang(self, run: SuiteRun) -> Hang | None:
+    def _hung_test(self, run: SuiteRun) -> TestCase | None:
         if run.outcome.termination is not Termination.TIMEOUT or not is_pytest(self.command):
             return None
         return find_hang(run.outcome.output, self.repo, timeout_s=self.timeout_s)

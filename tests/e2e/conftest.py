@@ -91,6 +91,11 @@ def bookshop(tmp_path: Path) -> Path:
     """A fresh git copy of the bundled example, with its real failing tests."""
     repo = tmp_path / "bookshop"
     shutil.copytree(EXAMPLE, repo)
+    return commit_all(repo)
+
+
+def commit_all(repo: Path) -> Path:
+    """Make `repo` a git repository whose one commit holds all its files."""
     for args in (["init", "-q"], ["add", "-A"],
                  ["-c", "user.name=t", "-c", "user.email=t@t", "commit", "-q", "-m", "bug"]):
         subprocess.run(["git", "-C", str(repo), *args], check=True)

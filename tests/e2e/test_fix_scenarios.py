@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from bot.cli import main
-from tests.e2e.conftest import MODEL, ScriptedModel
+from tests.e2e.conftest import MODEL, ScriptedModel, commit_all
 from tests.host_pytest import HOST_PYTEST, HOST_PYTEST_CMD
 
 CORRECT_DIFF = '''The page offset forgets that pages start at 1.
@@ -364,9 +364,7 @@ def test_a_test_that_never_ends_is_reproduced_and_fixed(tmp_path, scripted_model
         "from countdown import steps_to_zero\n\n\n"
         "def test_zero():\n    assert steps_to_zero(0) == 0\n\n\n"
         "def test_three():\n    assert steps_to_zero(3) == 3\n")
-    for args in (["init", "-q"], ["add", "-A"],
-                 ["-c", "user.name=t", "-c", "user.email=t@t", "commit", "-q", "-m", "bug"]):
-        subprocess.run(["git", "-C", str(repo), *args], check=True)
+    commit_all(repo)
     scripted_model.script(COUNTDOWN_FIX)
     code, result = fix(repo, scripted_model, tmp_path, env={"REDFIX_TEST_TIMEOUT": "4"})
     assert code == 0 and result["status"] == "fixed"
