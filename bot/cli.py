@@ -117,7 +117,8 @@ def run_report(paths: Sequence[Path], *, as_json: bool) -> int:
 
 def _knowledge(args: argparse.Namespace, env: Mapping[str, str]) -> int:
     """`index` and `localize` (its coverage run in the sandbox unless `--sandbox none`)."""
-    from bot.fix_command import checked_repo, data_dir
+    from bot.config import data_dir
+    from bot.fix_command import checked_repo
     from bot.knowledge.commands import index_command, localize_command, localize_suite
 
     repo, chroma_url = checked_repo(args.repo), env.get("REDFIX_CHROMA_URL")

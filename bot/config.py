@@ -219,3 +219,10 @@ def resolve_settings(repo: Path, *, options: Mapping[str, Any], env: Mapping[str
     settings = replace(settings, sources=sources)
     _check_choices(settings)
     return settings
+
+
+def data_dir(env: Mapping[str, str]) -> Path:
+    if env.get("REDFIX_DATA_DIR"):
+        return Path(env["REDFIX_DATA_DIR"])
+    cache = env.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(cache) / "redfix"

@@ -8,7 +8,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from bot.config import REPO_CONFIG_PATH, Settings, resolve_settings
+from bot.config import REPO_CONFIG_PATH, Settings, data_dir, resolve_settings
+from bot.doctor_parts import parts
 from bot.errors import RedfixError
 
 
@@ -98,6 +99,8 @@ def run_doctor(
     for check in checks:
         mark = "ok  " if check.ok else ("FAIL" if check.required else "warn")
         emit(f"[{mark}] {check.name}: {check.detail}")
+    for part in parts(env, data_dir(env)):
+        emit(f"[{'on  ' if part.on else 'off '}] {part.name}: {part.detail}")
     if not config.ok:
         return 2
     return 0 if all(c.ok for c in checks if c.required) else 3

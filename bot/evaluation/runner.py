@@ -203,7 +203,7 @@ def run_suite(
     connector.ensure_model(settings.model)
     context = SuiteContext(connector, settings_options, env or {}, runner, out_dir, modes,
                            resume)
-    # The product's choice (hybrid when the knowledge extra is installed); its index lives
+    # The product's choice (hybrid, unless a partial install lacks its packages); its index lives
     # with the results, one collection per task repository.
     context.localizer = build_localizer(settings.localizer, data_dir=out_dir / "knowledge",
                                         chroma_url=None)

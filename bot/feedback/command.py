@@ -29,7 +29,7 @@ def add_feedback_parsers(commands: Any) -> None:
 def _records(env: Mapping[str, str]) -> Any:
     from connectors.records.sql import SqlRecords, database_url
 
-    from bot.fix_command import data_dir
+    from bot.config import data_dir
 
     return SqlRecords(database_url(env, data_dir(env)))
 

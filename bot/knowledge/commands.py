@@ -1,8 +1,8 @@
 """Entry points for `redfix index` and `redfix localize` (wired by bot/cli.py).
 
 They build the adapters (Chroma, the embedding model, git) the pure code takes
-as ports; the adapters are imported lazily so that the rest of redfix runs
-without the `knowledge` extra.
+as ports; the adapters are imported lazily so that commands which do not search
+the code start without loading torch.
 """
 
 from __future__ import annotations
@@ -47,7 +47,8 @@ def open_knowledge(
     client = chroma_client(data_dir=data_dir, url=chroma_url)
     embedder = embedder or MiniLMEmbedder()
     store = ChromaChunkStore(client, repository=repository_name(repo), embedder=embedder.name)
-    return RepositoryKnowledge(store, embedder, commit=head_commit(repo))
+    location = f"chroma server {chroma_url}" if chroma_url else f"chroma {data_dir / 'chroma'}"
+    return RepositoryKnowledge(store, embedder, commit=head_commit(repo), location=location)
 
 
 def index_command(

@@ -1,8 +1,8 @@
 """What text a chunk is embedded as, and a small deterministic embedder.
 
 `HashingEmbedder` hashes identifier tokens into a fixed number of buckets: no
-model, no randomness. It serves tests of the indexing logic and machines where
-the `knowledge` extra (torch, sentence-transformers) is not installed.
+model, no randomness. It serves tests of the indexing logic and installs where the
+embedding model cannot be loaded.
 """
 
 from __future__ import annotations

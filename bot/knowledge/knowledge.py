@@ -22,9 +22,16 @@ class RepositoryKnowledge:
     """
 
     def __init__(
-        self, store: ChunkStore, embedder: Embedder, *, commit: str = "", keep: int = KEEP_SNAPSHOTS
+        self,
+        store: ChunkStore,
+        embedder: Embedder,
+        *,
+        commit: str = "",
+        keep: int = KEEP_SNAPSHOTS,
+        location: str = "",
     ) -> None:
         self.store = store
+        self.location = location  # where the index lives, for the outcome record
         self.embedder = embedder
         self.commit = commit
         self.keep = keep

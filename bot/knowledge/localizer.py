@@ -45,7 +45,7 @@ from bot.knowledge.spectrum import (
     parse_coverage_json,
 )
 from bot.localize import Localization
-from bot.models import CodeSpan, TestCase
+from bot.models import CodeSpan, LocalizerMethod, TestCase
 from bot.ports import SandboxRunner
 from bot.suite import Suite
 
@@ -140,7 +140,16 @@ class HybridLocalizer:
                 suite.command, suite.timeout_s, {}, suite.setup, suite.dependency_files
             )
         report = self.analyse(failures, repo=repo)
-        return Localization(spans=report.packed, confidence=report.confidence)
+        return Localization(report.packed, report.confidence, self.method(report))
+
+    def method(self, report: LocalizationReport) -> LocalizerMethod:
+        """The hybrid localizer, the signals that ranked something, and the index searched."""
+        signals = tuple(r.signal for r in report.rankings if r.items)
+        knowledge = self.knowledge
+        if knowledge is None:
+            return LocalizerMethod("hybrid", signals)
+        chunks = len(self._tables[report.snapshot].chunks) if report.snapshot in self._tables else 0
+        return LocalizerMethod("hybrid", signals, knowledge.location or "chroma", chunks)
 
     def table(self, repo: Path) -> tuple[str, ChunkTable]:
         if self.knowledge is not None:

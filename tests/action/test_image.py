@@ -49,13 +49,18 @@ def test_image_runs_as_a_non_root_user_and_carries_every_prompt(image):
     assert found[1] == sorted(p.name for p in (ROOT / "prompts").glob("*.j2"))
 
 
-def test_heavy_extras_stay_out_of_the_image(image):
-    missing = python_in(image, (
-        "import importlib.util as u; print([m for m in ('torch', 'chromadb', "
-        "'sentence_transformers') if u.find_spec(m)])"))
-    assert missing == "[]"
-    megabytes = int(docker_run(image, "du", "-sm", "/opt/redfix").stdout.split()[0])
-    assert megabytes < 200, f"the venv holds {megabytes} MB"
+def test_the_image_localizes_with_chroma_and_embeddings_offline(image):
+    """The whole product: the embedding model loads from the image alone (no network) and
+    the fix's default localizer is the hybrid one over a Chroma index."""
+    found = json.loads(python_in(image, (
+        "import json; from pathlib import Path\n"
+        "from connectors.vector.embedder import MiniLMEmbedder\n"
+        "from bot.localizers import build_localizer\n"
+        "vectors = MiniLMEmbedder().embed(['def paginate(page, per_page): ...'])\n"
+        "chosen = build_localizer('auto', data_dir=Path('/data'), chroma_url=None)\n"
+        "import chromadb\n"
+        "print(json.dumps([list(vectors.shape), type(chosen).__name__]))")))
+    assert found == [[1, 384], "IndexedLocalizer"]
 
 
 def test_outside_a_runner_the_action_says_what_is_missing(image):

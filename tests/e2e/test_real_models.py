@@ -75,6 +75,9 @@ def test_readme_first_command_fixes_the_example(tmp_path):
     result = json.loads((work / "result.json").read_text())
     assert result["status"] == "fixed"
     assert result["sandbox"] == "docker"
+    localizer = result["localizer"]
+    assert localizer["name"] == "hybrid" and localizer["index"].startswith("chroma ")
+    assert {"embedding", "bm25"} <= set(localizer["signals"]) and localizer["chunks"] > 0
     tests = subprocess.run([*HOST_PYTEST, "-q", "-p", "no:cacheprovider"],
                            cwd=work / "bookshop", capture_output=True, text=True)
     assert tests.returncode == 0, tests.stdout

@@ -154,8 +154,10 @@ def test_the_localizer_choice(monkeypatch, tmp_path):
 
     assert isinstance(build_localizer("traceback", data_dir=tmp_path, chroma_url=None),
                       TracebackLocalizer)
-    monkeypatch.setattr(localizers, "knowledge_installed", lambda: False)
     assert isinstance(build_localizer("auto", data_dir=tmp_path, chroma_url=None),
-                      TracebackLocalizer), "a plain install still fixes"
-    with pytest.raises(UsageError, match=r"redfix\[knowledge\]"):
+                      localizers.IndexedLocalizer), "every install localizes with the index"
+    monkeypatch.setattr(localizers, "missing_knowledge", lambda: ["bm25s"])
+    assert isinstance(build_localizer("auto", data_dir=tmp_path, chroma_url=None),
+                      TracebackLocalizer), "a partial install still fixes"
+    with pytest.raises(UsageError, match=r"needs bm25s, which this install lacks: reinstall"):
         build_localizer("hybrid", data_dir=tmp_path, chroma_url=None)
