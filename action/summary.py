@@ -6,7 +6,7 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
-from bot.models import Attempt, AttemptStatus, FixOutcome
+from bot.models import FixOutcome
 from bot.redact import redact
 from bot.terminal import HEADLINES
 
@@ -73,13 +73,8 @@ def _attempts(outcome: FixOutcome) -> list[str]:
     return [*lines, ""]
 
 
-def best_attempt(outcome: FixOutcome) -> Attempt | None:
-    passing = [a for a in outcome.attempts if a.status is AttemptStatus.VALIDATED]
-    return next((a for a in passing if a.diff == outcome.patch), passing[0] if passing else None)
-
-
 def _validation(outcome: FixOutcome, test_command: str) -> list[str]:
-    best = best_attempt(outcome)
+    best = outcome.chosen
     if best is None or best.validation is None:
         return []
     result = best.validation
@@ -99,9 +94,11 @@ def _regression_tests(outcome: FixOutcome) -> list[str]:
     if not outcome.regression_tests:
         return []
     lines = ["### Regression test"]
-    for test in outcome.regression_tests:
+    tries = len(outcome.regression_tests)
+    for number, test in enumerate(outcome.regression_tests, start=1):
         verdict = "added" if test.kept else "rejected"
-        lines.append(f"- {code(f'{test.path}::{test.name}')} {verdict}: {cell(test.reason)}")
+        lines.append(f"- try {number}/{tries}: {code(f'{test.path}::{test.name}')} {verdict}: "
+                     f"{cell(test.reason)}")
     if outcome.change_coverage is not None:
         lines.append(f"- coverage of the changed lines: {outcome.change_coverage.text()}")
     return [*lines, ""]

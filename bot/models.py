@@ -351,6 +351,7 @@ class FixOutcome:
     regression_tests: tuple[RegressionTest, ...] = ()
     change_coverage: ChangeCoverage | None = None
     localizer: LocalizerMethod | None = None  # None: the run ended before localization
+    chosen: Attempt | None = None  # the validated attempt whose change `patch` carries
 
 
 @dataclass(frozen=True)

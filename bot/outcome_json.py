@@ -77,6 +77,7 @@ def _record(outcome: FixOutcome) -> dict[str, Any]:
         "reproduction": {key: str(value) for key, value in outcome.reproduction.items()},
         "attempts": [_attempt(attempt) for attempt in outcome.attempts],
         "patch": outcome.patch,
+        "chosen_attempt": outcome.chosen.number if outcome.chosen else None,
         "regression_tests": [
             {"path": t.path, "name": t.name, "kept": t.kept, "reason": t.reason}
             for t in outcome.regression_tests

@@ -1,8 +1,9 @@
 """The fix pipeline: every entry point builds a FixRequest and calls `run_fix`.
 
 ingest -> reproduce -> baseline -> localize -> (generate -> apply -> policy ->
-validate) x attempts -> outcome. Each stage is a function of values; the ports
-(model connector, sandbox runner, localizer, progress) are injected.
+validate) x attempts -> regression test -> coverage -> rationale -> outcome. Each stage
+is a function of values; the ports (model connector, sandbox runner, localizer,
+progress) are injected.
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ from bot.rounds import Rounds, conclude
 from bot.sourcefiles import read_source
 from bot.suite import Suite
 from bot.testrun import node_id, source_of_test
+from bot.write_rationale import write_rationale
 
 MIN_CONFIDENCE = 0.1
 
@@ -163,6 +165,7 @@ def _run_stages(request: FixRequest, services: Services, suite: Suite, clock: Cl
     outcome = _repair_loop(request, services, suite, targets, baseline, localization, clock)
     if outcome.status is FixStatus.FIXED:
         outcome = _finish_fix(outcome, request, services, suite, targets[0], clock)
+        outcome = _explained(outcome, request, services, targets, clock)
     return replace(
         outcome, failures=failures, reproduction=verdicts, localizer=localization.method
     )
@@ -177,7 +180,8 @@ def _finish_fix(
     clock: Clock,
 ) -> FixOutcome:
     """A validated fix gets its regression test, then the coverage of what it changed."""
-    fix_files = next(a.files for a in outcome.attempts if a.diff == outcome.patch and a.files)
+    assert outcome.chosen is not None, "a fixed outcome carries the attempt it chose"
+    fix_files = outcome.chosen.files
     if request.settings.regression_test:
         with clock.measure("testgen"):
             outcome = _with_regression_test(outcome, request, services, suite, target)
@@ -195,11 +199,35 @@ def _finish_fix(
     return replace(outcome, change_coverage=measured)
 
 
+def _explained(
+    outcome: FixOutcome,
+    request: FixRequest,
+    services: Services,
+    failures: tuple[TestCase, ...],
+    clock: Clock,
+) -> FixOutcome:
+    """The rationale is written now, from the chosen diff and its test results, so that
+    what the PR says is about the change that passed."""
+    assert outcome.chosen is not None, "a fixed outcome carries the attempt it chose"
+    with clock.measure("rationale"):
+        text = write_rationale(
+            outcome.chosen,
+            failures,
+            connector=services.connector,
+            model=request.settings.model,
+            progress=services.progress,
+            secrets=request.secrets,
+        )
+    return replace(outcome, explanation=text)
+
+
 def _with_regression_test(
     outcome: FixOutcome, request: FixRequest, services: Services, suite: Suite, target: TestCase
 ) -> FixOutcome:
     """Add a regression test that fails before and passes after; the patch carries it."""
-    best = next(a for a in outcome.attempts if a.diff == outcome.patch and a.files)
+    best = outcome.chosen
+    if best is None or not best.files:
+        return outcome
     test_path = source_of_test(target, request.repo)
     test_source = best.files.get(test_path or "") or read_source(request.repo, test_path or "")
     if test_path is None or not test_path.endswith(".py") or test_source is None:

@@ -205,3 +205,18 @@ def testgen_messages(
         previous=as_data(previous, secrets),
     )
     return [ChatMessage("system", render("system.j2")), ChatMessage("user", user)]
+
+
+def rationale_messages(
+    failures: Sequence[TestCase], *, diff: str, results: str, secrets: Sequence[str] = ()
+) -> list[ChatMessage]:
+    """Asks for WRONG / FIXED / WHY about a validated diff (see bot/rationale.py)."""
+    listed = "\n".join(f"{case.key}: {head(case.message, 300)}" for case in failures)
+    user = render(
+        "rationale.j2",
+        failures=as_data(head(listed, MAX_MESSAGE_CHARS), secrets),
+        diff=redact(head(diff, MAX_TRACEBACK_CHARS), known_secrets=secrets),
+        diff_fence=fence_for(diff),
+        results=as_data(head(results, MAX_MESSAGE_CHARS), secrets),
+    )
+    return [ChatMessage("system", render("system.j2")), ChatMessage("user", user)]

@@ -158,7 +158,9 @@ def conclude(attempts: Sequence[Attempt]) -> FixOutcome:
     if passing:
         best = min(passing, key=lambda a: diff_size(a.diff))
         rationale = best.candidate.rationale if best.candidate else ""
-        return FixOutcome(FixStatus.FIXED, (), tuple(attempts), best.diff, rationale)
+        return FixOutcome(
+            FixStatus.FIXED, (), tuple(attempts), best.diff, rationale, chosen=best
+        )
     lone = next((a for a in attempts if a.status is AttemptStatus.VALIDATED), None)
     if lone is not None:
         return FixOutcome(

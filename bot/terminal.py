@@ -6,7 +6,7 @@ import sys
 import time
 from typing import TextIO
 
-from bot.models import AttemptStatus, FixOutcome, FixStatus
+from bot.models import FixOutcome, FixStatus
 
 
 class TerminalProgress:
@@ -74,16 +74,20 @@ def summary(outcome: FixOutcome) -> str:
     for attempt in outcome.attempts:
         first = attempt.detail.splitlines()[0] if attempt.detail else ""
         lines.append(f"attempt {attempt.number}: {attempt.status} - {first[:160]}")
-    best = next((a for a in outcome.attempts if a.status is AttemptStatus.VALIDATED), None)
+    best = outcome.chosen
     if best and best.validation:
         v = best.validation
         lines.append(
             f"validated in the {v.sandbox} sandbox: {len(v.verdicts)} tests, "
             f"{len(v.regressions)} regressions, {v.seconds:.1f}s"
         )
-    for test in outcome.regression_tests:
+    tries = len(outcome.regression_tests)
+    for number, test in enumerate(outcome.regression_tests, start=1):
         verdict = "added" if test.kept else "rejected"
-        lines.append(f"regression test {test.name or '(unreadable)'} {verdict}: {test.reason}")
+        lines.append(
+            f"regression test (try {number}/{tries}) {test.name or '(unreadable)'} {verdict}: "
+            f"{test.reason}"
+        )
     if outcome.change_coverage is not None:
         lines.append(f"coverage of the changed lines: {outcome.change_coverage.text()}")
     if outcome.explanation:

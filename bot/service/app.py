@@ -11,8 +11,9 @@ import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from fastapi import FastAPI, Request, Response
+from fastapi import Depends, FastAPI, Request, Response
 from fastapi.responses import JSONResponse
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from bot import __version__
 from bot.errors import UsageError
@@ -20,6 +21,7 @@ from bot.feedback.ports import FeedbackStore
 from bot.service.errors import PayloadTooLarge, WebhookError
 from bot.service.health import Check, run_checks
 from bot.service.metrics import ServiceMetrics
+from bot.service.operator_auth import operator_refusal
 from bot.service.queue import JobQueue
 from bot.service.routing import Decision, Ignore, InstallationChange, Pong, StartFix, route
 from bot.service.settings import ServiceConfig
@@ -119,10 +121,20 @@ def create_app(state: AppState) -> FastAPI:
 
 
 def _add_stats_route(app: FastAPI, state: AppState) -> None:
+    bearer = HTTPBearer(auto_error=False, description="REDFIX_OPERATOR_TOKEN")
+
     @app.get("/stats", summary="Acceptance of redfix's pull requests (JSON, text or PNG)")
-    def stats(by: str = "repository", period: str = "month", format: str = "json") -> Response:
+    def stats(
+        by: str = "repository",
+        period: str = "month",
+        format: str = "json",
+        sent: HTTPAuthorizationCredentials | None = Depends(bearer),  # noqa: B008
+    ) -> Response:
         from bot.feedback.stats import acceptance, rows_to_json, table
 
+        refusal = operator_refusal(state.config.operator_token, sent)
+        if refusal is not None:
+            return refusal
         if state.records is None:
             return JSONResponse({"error": "no feedback database"}, status_code=503)
         try:

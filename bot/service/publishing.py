@@ -13,7 +13,7 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from bot.models import Attempt, AttemptStatus, FixOutcome, FixStatus
+from bot.models import Attempt, FixOutcome, FixStatus
 from bot.prompting import render
 from bot.redact import redact
 from bot.service.errors import GitHubRequestRejected
@@ -79,11 +79,6 @@ def marker(digest: str) -> str:
 
 def _build_link(job: FixJob) -> str:
     return f"[{job.head_sha[:7]}]({job.build_url})" if job.build_url else job.head_sha[:12]
-
-
-def _best(outcome: FixOutcome) -> Attempt | None:
-    passing = [a for a in outcome.attempts if a.status is AttemptStatus.VALIDATED]
-    return next((a for a in passing if a.diff == outcome.patch), passing[0] if passing else None)
 
 
 def _failing_tests(outcome: FixOutcome) -> list[dict[str, str]]:
@@ -159,7 +154,7 @@ def pull_request_plan(
         return None
     digest = outcome_digest(outcome)
     branch = require_redfix_branch(fix_branch(job, digest))
-    best = _best(outcome)
+    best = outcome.chosen
     table = validation_table(best)
     timings = ", ".join(f"{name} {value:.1f} s" for name, value in outcome.timings.items())
     body = render(
@@ -235,7 +230,7 @@ def comment_plans(
         return ()
     digest = outcome_digest(outcome)
     if pr_url:
-        regressions = validation_table(_best(outcome)).regressions
+        regressions = validation_table(outcome.chosen).regressions
         body = render(
             "fix_comment.j2",
             signature=digest,

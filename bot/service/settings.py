@@ -10,6 +10,8 @@ from pathlib import Path
 from bot.errors import ConfigError
 from bot.service.webhooks import DEFAULT_MAX_BODY_BYTES
 
+MIN_OPERATOR_TOKEN_CHARS = 16
+
 
 def _number(env: Mapping[str, str], name: str, default: float) -> float:
     raw = env.get(name, "").strip()
@@ -43,6 +45,7 @@ class ServiceConfig:
     retries: int = 3  # for retryable failures (GitHub 5xx, model server down)
     retry_delay_s: float = 30.0
     busy_delay_s: float = 10.0  # wait while another job holds the repository+branch lock
+    operator_token: str = ""  # Bearer token for the operator endpoints; empty: they are closed
 
     def __repr__(self) -> str:
         return f"ServiceConfig(data_dir={self.data_dir}, redis={bool(self.redis_url)})"
@@ -74,7 +77,18 @@ class ServiceConfig:
             retries=int(_number(env, "REDFIX_JOB_RETRIES", 3)),
             retry_delay_s=_number(env, "REDFIX_RETRY_DELAY_S", 30.0),
             busy_delay_s=_number(env, "REDFIX_BUSY_DELAY_S", 10.0),
+            operator_token=_operator_token(env),
         )
+
+
+def _operator_token(env: Mapping[str, str]) -> str:
+    token = env.get("REDFIX_OPERATOR_TOKEN", "").strip()
+    if token and len(token) < MIN_OPERATOR_TOKEN_CHARS:
+        raise ConfigError(
+            f"REDFIX_OPERATOR_TOKEN is {len(token)} characters long: use a random value of "
+            f"{MIN_OPERATOR_TOKEN_CHARS}+ characters (e.g. `openssl rand -hex 32`)"
+        )
+    return token
 
 
 def add_serve_arguments(parser: argparse.ArgumentParser) -> None:

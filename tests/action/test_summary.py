@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from action.summary import Publication, cell, fenced, problem_summary, step_summary
 from bot.models import (
     Attempt,
@@ -31,11 +33,12 @@ VALIDATION = ValidationResult(
     verdicts=(TestVerdict(CASE.key, Outcome.FAILED, Outcome.PASSED),
               TestVerdict("tests.test_catalog::test_search", Outcome.PASSED, Outcome.PASSED)),
     output="", seconds=2.5, sandbox="docker")
+CHOSEN = Attempt(2, AttemptStatus.VALIDATED, "ok", diff=PATCH, validation=VALIDATION, round=2)
 FIXED = FixOutcome(
     FixStatus.FIXED, (CASE,),
-    (Attempt(1, AttemptStatus.TESTS_STILL_FAIL, "still failing: test_first_page"),
-     Attempt(2, AttemptStatus.VALIDATED, "ok", diff=PATCH, validation=VALIDATION, round=2)),
-    patch=PATCH, explanation="Pages start at 1.", reproduction={CASE.key: Reproduction.CONFIRMED},
+    (Attempt(1, AttemptStatus.TESTS_STILL_FAIL, "still failing: test_first_page"), CHOSEN),
+    patch=PATCH, chosen=CHOSEN, explanation="Pages start at 1.",
+    reproduction={CASE.key: Reproduction.CONFIRMED},
     timings={"total": 30.0, "model": 12.25}, sandbox="docker", model="qwen2.5-coder:1.5b",
     regression_tests=(RegressionTest("tests/t.py", "test_page_one", "", kept=True,
                                      reason="fails before, passes after"),))
@@ -59,7 +62,7 @@ def test_fixed_run_reports_failures_attempts_validation_and_the_diff():
     assert "Ran `python -m pytest` in the **docker** sandbox (2.5 s): 2 test(s), 0 regression(s)"\
         in text
     assert "| `tests.test_catalog::test_first_page` | failed | passed |" in text
-    assert "- `tests/t.py::test_page_one` added: fails before, passes after" in text
+    assert "- try 1/1: `tests/t.py::test_page_one` added: fails before, passes after" in text
     assert f"```diff\n{PATCH.rstrip()}\n```" in text
     assert "Time: total 30.0 s, model 12.2 s." in text
 
@@ -100,3 +103,13 @@ def test_a_fence_outlasts_backticks_in_the_text():
 
 def test_problem_summary_is_redacted():
     assert TOKEN not in problem_summary("error", f"bad {TOKEN}", secrets=(TOKEN,))
+
+
+def test_the_validation_shown_is_the_chosen_attempts_even_when_another_passed_first():
+    earlier = ValidationResult(targets_pass=True, output="", seconds=7.0, sandbox="podman",
+                               verdicts=(TestVerdict("tests.test_x::test_elsewhere",
+                                                     Outcome.FAILED, Outcome.PASSED),))
+    first = Attempt(1, AttemptStatus.VALIDATED, "ok", diff="another diff\n", validation=earlier)
+    outcome = replace(FIXED, attempts=(first, CHOSEN), patch=PATCH + "+def test_page_one(): ...\n")
+    text = render(outcome)
+    assert "in the **docker** sandbox (2.5 s)" in text and "test_elsewhere" not in text

@@ -2,6 +2,8 @@
 
 Each request to /v1/chat/completions takes the next answer from the script and
 records the request; running out of script is a test failure, not a silent default.
+Requests for the rationale of a validated fix (prompts/rationale.j2) are answered by
+`rationale`, the same answer each time, unless a test sets it to None to script them.
 """
 
 from __future__ import annotations
@@ -18,6 +20,10 @@ from werkzeug import Request, Response
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "bookshop"
 MODEL = "scripted-coder"
+RATIONALE_REQUEST = "Explain the fix to a reviewer, from the diff below."
+BOOKSHOP_RATIONALE = """WRONG: `start = page * per_page`
+FIXED: `start = (page - 1) * per_page`
+WHY: Pages are numbered from 1, so page 1 must start at offset 0."""
 
 
 class ScriptedModel:
@@ -26,6 +32,7 @@ class ScriptedModel:
         self.answers: list[str] = []
         self.requests: list[dict[str, object]] = []
         self.exhausted = False
+        self.rationale: str | None = BOOKSHOP_RATIONALE
         server.expect_request("/v1/models").respond_with_json(
             {"object": "list", "data": [{"id": MODEL, "object": "model", "owned_by": "tests"}]}
         )
@@ -46,11 +53,16 @@ class ScriptedModel:
     def _complete(self, request: Request) -> Response:
         body = json.loads(request.get_data())
         self.requests.append(body)
+        asked = str(body["messages"][-1]["content"])
+        if self.rationale is not None and RATIONALE_REQUEST in asked:
+            return self._answer(body, self.rationale)
         if not self.answers:
             self.exhausted = True
             return Response(json.dumps({"error": {"message": "script exhausted"}}), status=400,
                             content_type="application/json")
-        text = self.answers.pop(0)
+        return self._answer(body, self.answers.pop(0))
+
+    def _answer(self, body: dict[str, object], text: str) -> Response:
         if not body.get("stream"):
             return Response(json.dumps(_completion(text)), content_type="application/json")
         return Response(_sse(text), content_type="text/event-stream")

@@ -16,6 +16,8 @@ from pathlib import Path
 
 import httpx
 import pytest
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
 
 ROOT = Path(__file__).resolve().parents[2]
 ENTRY_POINTS = ("bot.cli", "bot.service.main", "bot.service.worker", "bot.service.queue",
@@ -74,7 +76,8 @@ def test_redfix_serve_from_the_plain_install_answers_healthz(plain_venv, tmp_pat
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     env = {"REDFIX_WEBHOOK_SECRET": "a-webhook-secret", "REDFIX_DATA_DIR": str(tmp_path / "data"),
-           "REDFIX_BASE_URL": "http://127.0.0.1:9/v1", "REDFIX_CONNECTOR": "openai"}
+           "REDFIX_BASE_URL": "http://127.0.0.1:9/v1", "REDFIX_CONNECTOR": "openai",
+           "REDFIX_APP_ID": "1", "REDFIX_PRIVATE_KEY": _private_key_pem()}
     log = (tmp_path / "serve.log").open("w")
     base = {k: v for k, v in os.environ.items() if not k.startswith(("REDFIX_", "PYTHON"))}
     process = subprocess.Popen([str(plain_venv / "bin" / "redfix"), "serve", "--host",
@@ -89,6 +92,12 @@ def test_redfix_serve_from_the_plain_install_answers_healthz(plain_venv, tmp_pat
         process.terminate()
         process.wait(timeout=20)
         log.close()
+
+
+def _private_key_pem() -> str:
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    return key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                             serialization.NoEncryption()).decode()
 
 
 def _healthy(url: str, process: subprocess.Popen[bytes]) -> bool:

@@ -85,6 +85,10 @@ def test_a_good_regression_test_is_kept_and_shipped(bookshop, scripted_model, tm
     assert test["kept"] and test["name"] == "test_second_page_follows_the_first"
     assert "+def test_second_page_follows_the_first():" in result["patch"]
     assert "tests/test_catalog.py" in result["patch"]
+    chosen = result["attempts"][result["chosen_attempt"] - 1]
+    assert chosen["status"] == "validated" and chosen["diff"] != result["patch"]
+    assert all(line in result["patch"].splitlines() for line in chosen["diff"].splitlines()
+               if line.startswith(("+", "-"))), "the chosen attempt's change is what ships"
     assert result["change_coverage"] == {
         "executable_lines": 1, "covered_before": 1, "covered_after": 1,
         "files": ["bookshop/catalog.py"]}, "the fixed line runs under the failing tests already"

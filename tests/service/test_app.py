@@ -117,3 +117,51 @@ def test_metrics_count_deliveries_and_jobs(client):
 def test_docs_describe_the_webhook(client):
     assert client.get("/docs").status_code == 200
     assert "/webhook" in client.get("/openapi.json").json()["paths"]
+
+
+OPERATOR_TOKEN = "operator-token-0123456789abcdef"
+
+
+@pytest.fixture
+def stats_client(app_state, tmp_path):
+    from bot.feedback.records import FixRecord
+    from connectors.records.sql import SqlRecords, database_url
+
+    def serve(token: str) -> TestClient:
+        records = SqlRecords(database_url({}, tmp_path))
+        records.record_fix(FixRecord("octo/private-repo", 3, 7, "sig", "t::x", "assertion",
+                                     "diff", "why", "model", "fix-2", 1.7e9))
+        app_state.config = ServiceConfig(webhook_secret=SECRET, data_dir=tmp_path,
+                                         operator_token=token)
+        app_state.records = records
+        return TestClient(create_app(app_state))
+
+    return serve
+
+
+def test_stats_is_closed_without_a_configured_operator_token(stats_client):
+    answer = stats_client("").get("/stats", headers={"Authorization": "Bearer anything-at-all"})
+    assert answer.status_code == 403 and "REDFIX_OPERATOR_TOKEN" in answer.json()["error"]
+    assert "private-repo" not in answer.text
+
+
+@pytest.mark.parametrize("headers", [{}, {"Authorization": "Bearer wrong-token-0123456789"},
+                                     {"Authorization": f"Basic {OPERATOR_TOKEN}"}])
+def test_stats_refuses_a_missing_or_wrong_token(stats_client, headers):
+    answer = stats_client(OPERATOR_TOKEN).get("/stats", headers=headers)
+    assert answer.status_code == 401 and answer.headers["www-authenticate"] == "Bearer"
+    assert "private-repo" not in answer.text
+
+
+def test_stats_answers_the_operator_token(stats_client):
+    answer = stats_client(OPERATOR_TOKEN).get(
+        "/stats", headers={"Authorization": f"Bearer {OPERATOR_TOKEN}"})
+    assert answer.status_code == 200
+    assert [row["group"] for row in answer.json()["rows"]] == ["octo/private-repo"]
+
+
+def test_a_short_operator_token_is_refused_at_start():
+    from bot.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="REDFIX_OPERATOR_TOKEN is 5 characters long"):
+        ServiceConfig.from_env({"REDFIX_WEBHOOK_SECRET": SECRET, "REDFIX_OPERATOR_TOKEN": "short"})

@@ -53,9 +53,9 @@ VALIDATION = ValidationResult(
     verdicts=(TestVerdict("tests.test_catalog::test_first_page", Outcome.FAILED, Outcome.PASSED),
               TestVerdict("tests.test_catalog::test_search", Outcome.PASSED, Outcome.PASSED)),
     output="", seconds=1.25, sandbox="docker")
+CHOSEN = Attempt(1, AttemptStatus.VALIDATED, "ok", diff=PATCH, validation=VALIDATION)
 FIXED = FixOutcome(
-    FixStatus.FIXED, (CASE,),
-    (Attempt(1, AttemptStatus.VALIDATED, "ok", diff=PATCH, validation=VALIDATION),),
+    FixStatus.FIXED, (CASE,), (CHOSEN,), chosen=CHOSEN,
     patch=PATCH, explanation="Pages start at 1, so the offset must use page - 1.",
     reproduction={CASE.key: Reproduction.CONFIRMED}, timings={"total": 12.0, "model": 3.5},
     sandbox="docker", model="qwen2.5-coder:1.5b")
@@ -154,3 +154,20 @@ def test_regressions_lead_the_table():
     assert [row["key"] for row in table.rows] == [
         "tests.test_z::test_search", "tests.test_catalog::test_first_page"]
     assert (table.regressions, table.unchanged, table.total) == (1, 1, 3)
+
+
+def test_the_table_describes_the_attempt_whose_change_is_pushed():
+    """With the regression test in the patch, no attempt's diff equals it; the table must
+    still be the chosen attempt's, not the first validated one's."""
+    other = ValidationResult(
+        targets_pass=True,
+        verdicts=(TestVerdict("tests.test_catalog::test_other_only", Outcome.FAILED,
+                              Outcome.PASSED),),
+        output="", seconds=9.5, sandbox="podman")
+    first = Attempt(1, AttemptStatus.VALIDATED, "ok", diff="a different diff\n", validation=other)
+    with_test = PATCH + "diff --git a/tests/t.py b/tests/t.py\n+def test_page_one(): ...\n"
+    outcome = replace(FIXED, attempts=(first, CHOSEN), patch=with_test, chosen=CHOSEN)
+    plan = pull_request_plan(JOB, outcome, test_command=("pytest",))
+    assert plan is not None
+    assert "| `tests.test_catalog::test_first_page` | failed | passed |" in plan.body
+    assert "test_other_only" not in plan.body and "**docker** sandbox (1.2 s)" in plan.body
