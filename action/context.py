@@ -51,6 +51,9 @@ class RunnerContext:
     api_url: str
     temp_dir: Path | None
     target: BuildTarget
+    # Where .github/redfix.yml is read: the default branch the event names ("" when none).
+    # Unlike target.default_branch, never guessed.
+    config_branch: str = ""
 
 
 def _mapping(value: Any) -> Mapping[str, Any]:
@@ -133,12 +136,15 @@ def build_target(env: Mapping[str, str], event: Mapping[str, Any]) -> BuildTarge
 
 
 def read_context(env: Mapping[str, str]) -> RunnerContext:
+    workspace = _workspace(env)  # checked first: without it nothing else matters
+    event = read_event(env)
     return RunnerContext(
-        workspace=_workspace(env),
+        workspace=workspace,
         event_name=env.get("GITHUB_EVENT_NAME", ""),
         ref=env.get("GITHUB_REF", ""),
         run_id=env.get("GITHUB_RUN_ID", ""),
         api_url=env.get("GITHUB_API_URL", DEFAULT_API_URL).rstrip("/"),
         temp_dir=_optional_path(env, "RUNNER_TEMP"),
-        target=build_target(env, read_event(env)),
+        target=build_target(env, event),
+        config_branch=str(_mapping(event.get("repository")).get("default_branch") or ""),
     )

@@ -20,11 +20,12 @@ from typing import TextIO
 
 from action import workflow_commands as wc
 from action.context import RunnerContext, read_context
+from action.default_config import read_default_config
 from action.inputs import ActionInputs, raw_secrets, read_inputs
 from action.publish import ActionGateway, publish_fix
 from action.reports import annotation_text, find_reports, locate, required_reports
 from action.summary import Publication, problem_summary, step_summary
-from bot.config import Settings, resolve_settings
+from bot.config import RepoConfig, Settings, resolve_settings
 from bot.errors import RedfixError, UsageError
 from bot.fix_command import build_services, known_secrets
 from bot.ingest import parse_report_files
@@ -105,10 +106,22 @@ def _reports(inputs: ActionInputs, settings: Settings, step: Step) -> tuple[Test
     return parse_report_files(paths)
 
 
+def _repo_config(step: Step) -> RepoConfig:
+    """The default branch's .github/redfix.yml: a pull request cannot loosen its own policy."""
+    assert step.context is not None
+    found = read_default_config(step.context.workspace, step.context.config_branch)
+    step.say(wc.command("warning", found.note, title="redfix") if found.unreadable
+             else found.note)
+    return found.config
+
+
 def _request(inputs: ActionInputs, env: Mapping[str, str], step: Step) -> FixRequest:
     assert step.context is not None
     workspace = step.context.workspace
-    settings = resolve_settings(workspace, options=inputs.setting_options(), env=env)
+    settings = resolve_settings(workspace, options=inputs.setting_options(), env=env,
+                                config=_repo_config(step))
+    step.say(f"redfix: test edits {'allowed' if settings.allow_test_edits else 'refused'} "
+             f"({settings.sources.get('allow_test_edits', 'default')})")
     reports = _reports(inputs, settings, step)
     detected = detect_project(workspace)
     return FixRequest(

@@ -113,18 +113,27 @@ def load_repo_config(repo: Path) -> RepoConfig:
     if not path.is_file():
         return RepoConfig()
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except (yaml.YAMLError, UnicodeDecodeError) as exc:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
         raise ConfigError(f"{path}: not valid YAML ({exc}); fix the file or remove it") from exc
+    return parse_repo_config(text, origin=str(path))
+
+
+def parse_repo_config(text: str, *, origin: str) -> RepoConfig:
+    """The settings of a .github/redfix.yml given as text; `origin` names it in errors."""
+    try:
+        data = yaml.safe_load(text) or {}
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{origin}: not valid YAML ({exc}); fix the file or remove it") from exc
     if not isinstance(data, dict):
-        raise ConfigError(f"{path}: expected a mapping of settings at the top level")
+        raise ConfigError(f"{origin}: expected a mapping of settings at the top level")
     try:
         return RepoConfig.model_validate(data)
     except ValidationError as exc:
         problems = "; ".join(
             f"{'.'.join(str(p) for p in err['loc'])}: {err['msg']}" for err in exc.errors()
         )
-        raise ConfigError(f"{path}: {problems} (see the README for the schema)") from exc
+        raise ConfigError(f"{origin}: {problems} (see the README for the schema)") from exc
 
 
 def _flatten(config: RepoConfig) -> dict[str, Any]:
@@ -201,10 +210,21 @@ def _check_choices(settings: Settings) -> None:
         raise ConfigError("test_command is empty: give the command that runs the tests")
 
 
-def resolve_settings(repo: Path, *, options: Mapping[str, Any], env: Mapping[str, str]) -> Settings:
-    """Merge the layers; every value remembers where it came from."""
+def resolve_settings(
+    repo: Path,
+    *,
+    options: Mapping[str, Any],
+    env: Mapping[str, str],
+    config: RepoConfig | None = None,
+) -> Settings:
+    """Merge the layers; every value remembers where it came from.
+
+    `config` replaces the repository file read from `repo` (the Action passes the
+    default branch's, so that a pull request cannot loosen its own policy).
+    """
+    repo_config = load_repo_config(repo) if config is None else config
     layers: list[tuple[str, Mapping[str, Any]]] = [
-        (REPO_CONFIG_PATH, _flatten(load_repo_config(repo))),
+        (REPO_CONFIG_PATH, _flatten(repo_config)),
         ("environment", _from_environment(env)),
         ("command line", {k: v for k, v in options.items() if v is not None}),
     ]

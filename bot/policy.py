@@ -3,11 +3,14 @@
 Always refused, whatever the settings: paths that are not plain repository
 paths, CI configuration, lock files, files that may hold secrets, .git.
 
-Refused unless a human allowed test edits (`allow_test_edits`): weakening an
-existing test. Python test files are compared test by test with `ast` (see
-bot.edits.weakening); new tests are always welcome. Other test files (JS, Go,
-...) cannot be checked that way, so any change to their existing lines counts
-as a test edit; adding lines is allowed.
+Refused unless a human allowed test edits (`allow_test_edits`: the CLI flag,
+REDFIX_ALLOW_TEST_EDITS, or the default branch's .github/redfix.yml): changing
+an existing test. In a Python test file every existing test, fixture, helper and
+module-level statement must keep its tokens (bot.edits.test_freeze); new tests
+are always welcome. What that admits is also checked for weakening (a new
+conftest hook, a skip) by bot.edits.weakening. Other test files (JS, Go, ...)
+cannot be read that way, so any change to their existing lines counts as a test
+edit; adding lines is allowed. With test edits allowed, none of this is checked.
 """
 
 from __future__ import annotations
@@ -16,10 +19,15 @@ import difflib
 from collections.abc import Iterable, Mapping
 
 from bot.edits.paths import is_protected_path, is_test_path, path_problem
+from bot.edits.test_freeze import frozen_changes
 from bot.edits.weakening import python_test_weakenings
 from bot.models import PolicyVerdict
 
 _TEST_EDITS_HINT = "test weakening; allowed only when test edits are allowed"
+_FROZEN_HINT = (
+    "existing tests are not the fix's to change; `redfix fix --allow-test-edits` or "
+    "`allow_test_edits: true` in the default branch's .github/redfix.yml allows it"
+)
 
 
 def check_policy(
@@ -60,10 +68,7 @@ def _path_violations(path: str) -> list[str]:
 
 def _test_violations(path: str, *, before: str | None, after: str) -> list[str]:
     if path.endswith(".py"):
-        return [
-            f"{finding} ({_TEST_EDITS_HINT})"
-            for finding in python_test_weakenings(path, before, after)
-        ]
+        return _python_test_violations(path, before=before, after=after)
     if before is None:
         return []
     changed = _first_changed_line(before, after)
@@ -73,6 +78,17 @@ def _test_violations(path: str, *, before: str | None, after: str) -> list[str]:
         f"{path}: existing line `{changed}` of a non-Python test file was changed or removed; "
         "redfix can check only Python tests for weakening, so edits to existing lines of "
         f"other test files count as test edits ({_TEST_EDITS_HINT})"
+    ]
+
+
+def _python_test_violations(path: str, *, before: str | None, after: str) -> list[str]:
+    """The frozen-test findings; only when there are none, the weakening ones (which would
+    mostly say again, in more words, that an existing test was changed)."""
+    frozen = frozen_changes(path, before, after)
+    if frozen:
+        return [f"{path}: {change.name} {change.change} ({_FROZEN_HINT})" for change in frozen]
+    return [
+        f"{finding} ({_TEST_EDITS_HINT})" for finding in python_test_weakenings(path, before, after)
     ]
 
 

@@ -209,7 +209,8 @@ def test_a_whole_file_answer_without_a_change_is_followed_by_the_spans_first_cho
     code, result = fix(bookshop, scripted_model, tmp_path)
     assert code == 0 and result["status"] == "fixed", "a first choice, not a lone sample"
     assert [a["status"] for a in result["attempts"]] == ["edit-did-not-apply", "validated"]
-    first, second = scripted_model.requests
+    first, second, explaining = scripted_model.requests
+    assert "Explain the fix" in str(explaining["messages"]), "then its rationale, once"
     assert "whole corrected file" not in scripted_model.prompts()[1]
     assert first["temperature"] == second["temperature"] == 0.0
 

@@ -1,9 +1,12 @@
-"""check_policy: protected paths always, test weakening unless a human allowed it."""
+"""check_policy: protected paths always; existing tests frozen, and weakening refused, unless
+a human allowed test edits. The weakening rules are run on their own here too, since the
+frozen-tests rule stands before them in the policy."""
 
 from __future__ import annotations
 
 import pytest
 
+from bot.edits.weakening import python_test_weakenings
 from bot.policy import check_policy
 
 TEST = "tests/test_calc.py"
@@ -38,6 +41,12 @@ def violations(
     after: str, *, path: str = TEST, before: str | None = BEFORE, allow: bool = False
 ) -> tuple[str, ...]:
     return check_policy({path: before}, {path: after}, allow_test_edits=allow).violations
+
+
+def weakenings(
+    after: str, *, path: str = TEST, before: str | None = BEFORE
+) -> tuple[str, ...]:
+    return tuple(python_test_weakenings(path, before, after))
 
 
 def changed(old: str, new: str) -> str:
@@ -91,34 +100,72 @@ def test_adding_a_new_test_function_and_a_new_test_file_is_allowed() -> None:
     )
 
 
-def test_strengthening_an_existing_test_and_editing_its_docstring_is_allowed() -> None:
+def test_strengthening_an_existing_test_and_editing_its_docstring_is_not_weakening() -> None:
     stronger = changed(
         "    assert result == 4\n", "    assert result == 4\n    assert add(2, 3) == 5\n"
     )
-    assert violations(changed('"""Adding works."""', '"""Adding two numbers."""')) == ()
-    assert violations(stronger) == ()
+    assert weakenings(changed('"""Adding works."""', '"""Adding two numbers."""')) == ()
+    assert weakenings(stronger) == ()
 
 
-def test_tightening_a_tolerance_is_allowed() -> None:
-    assert violations(changed("rel=1e-9", "rel=1e-12")) == ()
-    assert violations(changed("places=7", "places=9")) == ()
+def test_tightening_a_tolerance_is_not_weakening() -> None:
+    assert weakenings(changed("rel=1e-9", "rel=1e-12")) == ()
+    assert weakenings(changed("places=7", "places=9")) == ()
+
+
+@pytest.mark.parametrize(
+    ("after", "name"),
+    [
+        (changed("    assert result == 4\n", "    assert result == 4\n    assert add(2, 3) == 5\n"),
+         "test_add"),
+        (changed('"""Adding works."""', '"""Adding two numbers."""'), "test_add"),
+        (changed("rel=1e-9", "rel=1e-12"), "test_mean"),
+        (changed("places=7", "places=9"), "TestCalc.test_add_negative"),
+    ],
+    ids=["strengthened", "docstring", "tolerance", "class-tolerance"],
+)
+def test_even_a_stronger_existing_test_is_a_change_the_fix_may_not_make(
+    after: str, name: str
+) -> None:
+    assert violations(after) == (
+        f"{TEST}: {name} was changed (existing tests are not the fix's to change; "
+        "`redfix fix --allow-test-edits` or `allow_test_edits: true` in the default branch's "
+        ".github/redfix.yml allows it)",
+    )
+    assert violations(after, allow=True) == ()
+
+
+def test_a_stub_added_to_an_existing_test_is_refused_though_it_weakens_nothing() -> None:
+    stubbed = changed(
+        "def test_add():\n",
+        "def test_add(monkeypatch):\n    monkeypatch.setattr('calc.add', lambda a, b: 4)\n",
+    )
+    assert weakenings(stubbed) == (), "only an addition: the weakening rules let it through"
+    (found,) = violations(stubbed)
+    assert found.startswith(f"{TEST}: test_add was changed (existing tests are not the fix's")
+    assert violations(stubbed, allow=True) == ()
+
+
+def test_a_changed_test_is_reported_once_for_the_rule_not_again_as_weakening() -> None:
+    (found,) = violations(changed("    assert result == 4\n", ""))
+    assert found.startswith(f"{TEST}: test_add was changed (existing tests are not the fix's")
+    assert "test weakening" not in found
 
 
 def test_deleting_an_assert_is_weakening() -> None:
-    found = violations(changed("    assert result == 4\n", ""))
+    found = weakenings(changed("    assert result == 4\n", ""))
     assert f"{TEST}::test_add: assertion `result == 4` was changed or removed" in found[0]
     assert any("has 0 assertion(s) where it had 1" in item for item in found)
     assert violations(changed("    assert result == 4\n", ""), allow=True) == ()
 
 
 def test_changing_an_expected_value_is_weakening() -> None:
-    (found,) = violations(changed("assert result == 4", "assert result == 5"))
+    (found,) = weakenings(changed("assert result == 4", "assert result == 5"))
     assert found.startswith(f"{TEST}::test_add: assertion `result == 4` was changed or removed")
-    assert "allowed only when test edits are allowed" in found
 
 
 def test_an_assert_method_removed_from_a_test_class_is_weakening() -> None:
-    found = violations(changed("        self.assertEqual(add(-1, -1), -2)\n", ""))
+    found = weakenings(changed("        self.assertEqual(add(-1, -1), -2)\n", ""))
     assert any(
         item.startswith(f"{TEST}::TestCalc.test_add_negative: assertion `self.assertEqual")
         for item in found
@@ -126,8 +173,10 @@ def test_an_assert_method_removed_from_a_test_class_is_weakening() -> None:
 
 
 def test_removing_or_renaming_a_test_is_weakening() -> None:
-    (found,) = violations(changed("def test_mean():", "def check_mean():"))
+    (found,) = weakenings(changed("def test_mean():", "def check_mean():"))
     assert found.startswith(f"{TEST}::test_mean: the test was removed or renamed")
+    (refused,) = violations(changed("def test_mean():", "def check_mean():"))
+    assert refused.startswith(f"{TEST}: test_mean was removed or renamed (existing tests")
 
 
 @pytest.mark.parametrize(
@@ -146,7 +195,7 @@ def test_removing_or_renaming_a_test_is_weakening() -> None:
     ],
 )
 def test_adding_skip_or_xfail_to_a_test_is_weakening(after: str) -> None:
-    found = violations(after)
+    found = weakenings(after)
     assert any("a skip/xfail was added" in item for item in found)
     assert violations(after, allow=True) == ()
 
@@ -154,8 +203,8 @@ def test_adding_skip_or_xfail_to_a_test_is_weakening(after: str) -> None:
 def test_skipping_a_whole_module_or_class_is_weakening() -> None:
     module = changed("import pytest\n", "import pytest\n\npytestmark = pytest.mark.skip\n")
     klass = changed("class TestCalc:", "@pytest.mark.skip\nclass TestCalc:")
-    assert any("module-level skip/xfail" in item for item in violations(module))
-    assert any("class TestCalc: a skip/xfail was added" in item for item in violations(klass))
+    assert any("module-level skip/xfail" in item for item in weakenings(module))
+    assert any("class TestCalc: a skip/xfail was added" in item for item in weakenings(klass))
 
 
 @pytest.mark.parametrize(
@@ -194,7 +243,7 @@ def test_skipping_a_whole_module_or_class_is_weakening() -> None:
     ],
 )
 def test_wrapping_or_exiting_before_the_asserts_is_weakening(after: str, rule: str) -> None:
-    found = violations(after)
+    found = weakenings(after)
     assert any(item.startswith(f"{TEST}::test_add: ") and rule in item for item in found), found
 
 
@@ -210,12 +259,12 @@ def test_wrapping_or_exiting_before_the_asserts_is_weakening(after: str, rule: s
     ],
 )
 def test_loosening_a_tolerance_is_weakening(old: str, new: str, rule: str) -> None:
-    found = violations(changed(old, new))
+    found = weakenings(changed(old, new))
     assert any(rule in item for item in found), found
 
 
 def test_changing_the_inputs_of_a_test_is_weakening() -> None:
-    (found,) = violations(changed("result = add(2, 2)", "result = add(2, 2) or 4"))
+    (found,) = weakenings(changed("result = add(2, 2)", "result = add(2, 2) or 4"))
     assert found.startswith(
         f"{TEST}::test_add: existing statement `result = add(2, 2)` was changed or removed"
     )
@@ -236,15 +285,18 @@ def test_changing_helpers_fixtures_and_module_constants_of_a_test_file_is_weaken
         ("def check(value)", "def verify(value)"): "::check: the helper was removed or renamed",
     }
     for (old, new), rule in rules.items():
-        found = violations(before.replace(old, new), before=before)
+        found = weakenings(before.replace(old, new), before=before)
         assert any(rule in item for item in found), (rule, found)
     helper_added = before + "\n\ndef check_twice(value):\n    check(value)\n    check(value)\n"
+    assert weakenings(helper_added, before=before) == ()
     assert violations(helper_added, before=before) == ()
 
 
 def test_a_test_file_that_no_longer_parses_is_refused() -> None:
-    (found,) = violations(BEFORE + "\ndef test_broken(:\n")
+    (found,) = weakenings(BEFORE + "\ndef test_broken(:\n")
     assert found.startswith(f"{TEST}: the test file no longer parses")
+    (refused,) = violations(BEFORE + "\ndef test_broken(:\n")
+    assert refused.startswith(f"{TEST}: the file does not parse after the change (invalid syntax")
 
 
 # --- conftest and other languages ---------------------------------------------------------
