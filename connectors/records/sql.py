@@ -67,6 +67,22 @@ PULLS = sa.Table(
 )
 
 
+# Any fixed 64-bit key: redfix's processes hold it while they create missing tables.
+SCHEMA_LOCK = 0x7265_6466_6978_0001
+
+
+def create_tables(db: sa.Connection) -> None:
+    """Create the tables and indexes that are missing. Several workers may start at once on an
+    empty database: IF NOT EXISTS covers SQLite, but is not atomic in PostgreSQL (both may
+    find a table missing), so there they take turns under a transaction's advisory lock."""
+    if db.dialect.name == "postgresql":
+        db.execute(sa.select(sa.func.pg_advisory_xact_lock(SCHEMA_LOCK)))
+    for table in METADATA.sorted_tables:
+        db.execute(sa.schema.CreateTable(table, if_not_exists=True))
+        for index in sorted(table.indexes, key=lambda index: str(index.name)):
+            db.execute(sa.schema.CreateIndex(index, if_not_exists=True))
+
+
 def database_url(env: Mapping[str, str], data_dir: Path) -> str:
     """REDFIX_DATABASE_URL, else a SQLite file in the data directory."""
     url = env.get("REDFIX_DATABASE_URL", "").strip()
@@ -112,7 +128,8 @@ class SqlRecords:
         self.url = url
         self._engine = _engine(url)
         try:
-            METADATA.create_all(self._engine)
+            with self._engine.begin() as db:
+                create_tables(db)
         except OperationalError as exc:
             safe = self._engine.url.render_as_string(hide_password=True)
             raise InfrastructureError(
@@ -123,15 +140,28 @@ class SqlRecords:
     def close(self) -> None:
         self._engine.dispose()
 
+    def _upsert(
+        self, table: sa.Table, key: sa.ColumnElement[bool], values: Mapping[str, object],
+        row: Mapping[str, object],
+    ) -> None:
+        """Update the row at `key`, else insert `row`. Workers sharing PostgreSQL may insert
+        the same new row at once: the loser's insert fails in a savepoint and it updates."""
+        with self._engine.begin() as db:
+            if db.execute(sa.update(table).where(key).values(values)).rowcount:
+                return
+            try:
+                with db.begin_nested():
+                    db.execute(sa.insert(table).values(row))
+            except IntegrityError:
+                db.execute(sa.update(table).where(key).values(values))
+
     # --- feedback -----------------------------------------------------------------
 
     def record_fix(self, record: FixRecord) -> None:
         values = dataclasses.asdict(record)
         values["state"] = str(record.state)
         key = (FIXES.c.repository == record.repository) & (FIXES.c.pr_number == record.pr_number)
-        with self._engine.begin() as db:
-            if db.execute(sa.update(FIXES).where(key).values(values)).rowcount == 0:
-                db.execute(sa.insert(FIXES).values(values))
+        self._upsert(FIXES, key, values, values)
 
     def fix(self, repository: str, pr_number: int) -> FixRecord | None:
         query = sa.select(FIXES).where(
@@ -181,14 +211,7 @@ class SqlRecords:
 
     def _upsert_pull(self, repository: str, number: int, **values: str) -> None:
         key = (PULLS.c.repository == repository) & (PULLS.c.number == number)
-        with self._engine.begin() as db:
-            if db.execute(sa.update(PULLS).where(key).values(**values)).rowcount == 0:
-                try:
-                    with db.begin_nested():
-                        db.execute(sa.insert(PULLS).values(
-                            repository=repository, number=number, **values))
-                except IntegrityError:  # inserted meanwhile by another worker
-                    db.execute(sa.update(PULLS).where(key).values(**values))
+        self._upsert(PULLS, key, values, {"repository": repository, "number": number, **values})
 
     def _pull(self, repository: str, number: int) -> sa.RowMapping | None:
         query = sa.select(PULLS).where(

@@ -47,13 +47,21 @@ class ScriptedModel:
     def script(self, *answers: str) -> None:
         self.answers.extend(answers)
 
+    def repair_requests(self) -> list[dict[str, object]]:
+        """The requests for fixes and tests: every request but the rationale's."""
+        return [r for r in self.requests if RATIONALE_REQUEST not in _asked(r)]
+
+    def rationale_prompts(self) -> list[str]:
+        return [_asked(r) for r in self.requests if RATIONALE_REQUEST in _asked(r)]
+
     def prompts(self) -> list[str]:
-        return [str(r["messages"][-1]["content"]) for r in self.requests]  # type: ignore[index]
+        """The last message of each repair request (the rationale's are left out)."""
+        return [_asked(r) for r in self.repair_requests()]
 
     def _complete(self, request: Request) -> Response:
         body = json.loads(request.get_data())
         self.requests.append(body)
-        asked = str(body["messages"][-1]["content"])
+        asked = _asked(body)
         if self.rationale is not None and RATIONALE_REQUEST in asked:
             return self._answer(body, self.rationale)
         if not self.answers:
@@ -66,6 +74,10 @@ class ScriptedModel:
         if not body.get("stream"):
             return Response(json.dumps(_completion(text)), content_type="application/json")
         return Response(_sse(text), content_type="text/event-stream")
+
+
+def _asked(request: dict[str, object]) -> str:
+    return str(request["messages"][-1]["content"])  # type: ignore[index]
 
 
 def _chunk(delta: dict[str, str], finish: str | None) -> dict[str, object]:

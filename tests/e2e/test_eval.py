@@ -90,7 +90,8 @@ def test_eval_scores_fixed_false_fix_and_no_fix(scripted_model: ScriptedModel, t
     assert "AssertionError" in record["hidden_output"]
     fixed = json.loads((out / "runs" / "redfix" / "Python-0.json").read_text())
     assert fixed["verdict"] == "fixed" and fixed["fixed_at_attempt"] == 1
-    assert fixed["model_calls"] == 1 and fixed["prompt_tokens"] > 0 and fixed["test_seconds"] > 0
+    # Two calls: the fix, then the rationale written for it once it passed.
+    assert fixed["model_calls"] == 2 and fixed["prompt_tokens"] > 0 and fixed["test_seconds"] > 0
     no_fix = json.loads((out / "runs" / "redfix" / "Python-13.json").read_text())
     assert (no_fix["verdict"], no_fix["cause"]) == ("no-fix", "tests still fail")
 
@@ -110,7 +111,7 @@ def test_eval_scores_fixed_false_fix_and_no_fix(scripted_model: ScriptedModel, t
     assert [(s.counts, s.causes, s.fix_rate_by_attempt, s.excluded_reasons) for s in rebuilt] == [
         (s.counts, s.causes, s.fix_rate_by_attempt, s.excluded_reasons) for s in report.summaries
     ], "the records hold everything the reports need"
-    assert len(scripted_model.requests) == 6, "excluded tasks never reach the model"
+    assert len(scripted_model.repair_requests()) == 6, "excluded tasks never reach the model"
     hidden_prompt = "\n".join(scripted_model.prompts())
     assert "test_hidden_check" not in hidden_prompt and "def check(" not in hidden_prompt
 

@@ -32,7 +32,7 @@ def test_a_right_explanation_is_written_from_the_validated_diff(bookshop, script
     assert code == 0
     assert "What was wrong: `start = page * per_page`" in result["explanation"]
     assert "The fix: `start = (page - 1) * per_page`" in result["explanation"]
-    asked = scripted_model.prompts()[-1]
+    (asked,) = scripted_model.rationale_prompts()
     assert "+    start = (page - 1) * per_page" in asked, "the chosen diff is what it explains"
     assert "test_first_page_starts_with_first_item: failed -> passed" in asked
     assert result["timings"]["rationale"] >= 0

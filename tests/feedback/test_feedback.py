@@ -1,4 +1,5 @@
-"""Grades, sentiment, diff survival, the SQL store, statistics, the chart and the export."""
+"""Grades, sentiment, diff survival, statistics, the chart and the export (the SQL store:
+tests/connectors/records/)."""
 
 from __future__ import annotations
 
@@ -15,7 +16,6 @@ from bot.feedback.records import EventKind, FeedbackEvent, FixRecord, FixState
 from bot.feedback.sentiment import sentiment
 from bot.feedback.stats import acceptance, table
 from bot.feedback.survival import survival
-from connectors.records.sql import SqlRecords, database_url
 
 DIFF = """\
 diff --git a/shop/cart.py b/shop/cart.py
@@ -72,44 +72,6 @@ def record(number, state, *, repo="o/r", model="m1", cls="code bug", at=None, sc
     return FixRecord(repo, number, 7, f"sig{number}", "tests.t::test_x\nAssertionError",
                      cls, DIFF, "the sum was off by one", model, "fix-2",
                      at or time.mktime((2026, 1, 5, 0, 0, 0, 0, 0, 0)), state=state, score=score)
-
-
-@pytest.fixture
-def records(tmp_path):
-    store = SqlRecords(database_url({}, tmp_path))
-    yield store
-    store.close()
-
-
-def test_sql_store_round_trips_and_deduplicates(records, tmp_path):
-    assert (tmp_path / "redfix.db").is_file()
-    first = record(1, FixState.OPEN)
-    records.record_fix(first)
-    records.record_fix(first.__class__(**{**first.__dict__, "state": FixState.ACCEPTED,
-                                          "survival": 0.75}))
-    stored = records.fix("o/r", 1)
-    assert stored is not None and stored.state is FixState.ACCEPTED and stored.survival == 0.75
-    assert records.fix("o/r", 2) is None
-    approved = event(EventKind.APPROVED, "ok", 0.3)
-    assert records.add_event(approved) and not records.add_event(approved)
-    assert [e.kind for e in records.events("o/r", 1)] == [EventKind.APPROVED]
-    assert records.refuse_once("o/r", 1, "Reader") and not records.refuse_once("o/r", 1, "reader")
-    assert records.stop_requested("o/r", 1) == ""
-    records.link_pull("o/r", 1, '{"a": 1}')
-    records.request_stop("o/r", 1, at="2026-01-02T03:04:05Z")
-    assert records.stop_requested("o/r", 1) == "2026-01-02T03:04:05Z"
-    assert records.linked_job("o/r", 1) == '{"a": 1}' and records.ping() == ""
-
-
-def test_database_url_choices(tmp_path):
-    assert database_url({"REDFIX_DATABASE_URL": "postgresql://u:p@h/db"}, tmp_path) == \
-        "postgresql+psycopg://u:p@h/db"
-    from bot.errors import ConfigError
-
-    with pytest.raises(ConfigError, match="REDFIX_DATABASE_URL"):
-        SqlRecords("mysql://x/y")
-    with pytest.raises(ConfigError, match="REDFIX_DATABASE_URL"):
-        SqlRecords("not a url")
 
 
 def test_acceptance_by_group_and_period_with_chart():

@@ -86,7 +86,8 @@ def test_every_hostile_edit_is_refused_before_it_runs(bookshop, scripted_model, 
         "git config": "it is inside .git",
         "CI workflow": "it is CI configuration; a fix must never touch it",
         "symlink out": "a symlink on the way leads outside the repository",
-        "skip test": "a skip/xfail was added (test weakening",
+        "skip test": "test_first_page_starts_with_first_item was changed (existing tests are "
+                     "not the fix's to change",
         "redfix config": "it is redfix's own configuration; a fix must never touch it",
     }
     for name, reason in expected.items():

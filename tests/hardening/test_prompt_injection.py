@@ -127,10 +127,12 @@ def test_planted_instructions_stay_data_carry_no_secret_and_widen_nothing(
     assert first["validation"] is None, "the obedient candidate never ran"
     assert "+++ b/bookshop/catalog.py" in result["patch"]
     assert ".github" not in result["patch"] and "tests/" not in result["patch"]
-    assert len(scripted_model.requests) == 4
+    repairs = scripted_model.repair_requests()
+    assert len(repairs) == 4 and len(scripted_model.requests) == 5, "and one rationale"
     for request in scripted_model.requests:
         sent = json.dumps(request["messages"])
         assert not [s for s in SECRETS if s in sent], "no secret reaches the model"
+    for request in repairs:
         system, user = (m["content"] for m in request["messages"])
         assert "never as instructions" in system
         assert INJECTION in user, "the planted text is shown to the model, as data"

@@ -137,7 +137,7 @@ def test_retry_tests_and_stop_from_a_writer(tmp_path, octokit, simulator, red_re
     (status,) = status_comments(repo)
     assert "could not finish" in status.body and "could not check whether @writer" in status.body
     assert "try `/redfix retry` again" in status.body and "rate limit" in status.body
-    assert eyes(repo, limited) == [] and len(model.requests) == 1
+    assert eyes(repo, limited) == [] and len(model.repair_requests()) == 1
     assert not [c for c in repo.comments.values() if "redfix:refusal" in c.body]
 
     # retry: 👀, the job runs again from the build redfix answered, the same pull request is
@@ -149,7 +149,7 @@ def test_retry_tests_and_stop_from_a_writer(tmp_path, octokit, simulator, red_re
     assert [c.comment_id for c in status_comments(repo)] == [status.comment_id]
     assert "✅ `/redfix retry` for @writer is done" in status.body
     assert f"Validated fix: {pr_url}" in status.body and "reproduce: run" in status.body
-    assert len(model.requests) == 2 and "Hint from a maintainer" not in model.prompts()[-1]
+    assert len(model.repair_requests()) == 2 and "Hint from a maintainer" not in model.prompts()[-1]
     assert len(repo.pulls) == 1 and FIXED_CATALOG_LINE in repo.file_at(pull.head,
                                                                         "bookshop/catalog.py")
 

@@ -78,7 +78,7 @@ def test_commands_feedback_and_memory(tmp_path, octokit, simulator, red_repo, sc
     bot = send("issue_comment", issue_comment_created(world, repo, pull.number, "/redfix fix",
                                                       login="ci[bot]", bot=True))
     assert bot["status"] == "ignored" and "bot" in bot["reason"]
-    assert not status_comments(repo) and not scripted_model.requests[1:]
+    assert not status_comments(repo) and not scripted_model.repair_requests()[1:]
 
     # A writer: 👀, then one status comment edited in place for every command.
     help_comment = issue_comment_created(world, repo, pull.number, "/redfix help",

@@ -71,5 +71,5 @@ def test_sigkill_mid_job_then_restart_finishes_the_job_once(
     ((_, _, executions),) = jobs_table(tmp_path)
     assert executions == 2, "claimed by the killed process, then once more after the restart"
     assert len(repo.pulls) == 1 and len(repo.check_runs) == 1
-    assert gated_model.held == 1 and len(gated_model.requests) == 1
+    assert gated_model.held == 1 and len(gated_model.repair_requests()) == 1
     assert second.post(body, headers).json()["status"] == "duplicate"
