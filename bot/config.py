@@ -86,6 +86,7 @@ class Settings:
     test_timeout_s: float = 300.0
     setup_timeout_s: float = 900.0
     model_timeout_s: float = 900.0
+    context_tokens: int = 0  # the model's context window; 0: as its server reports, else 8192
     sources: Mapping[str, str] = field(default_factory=dict)  # setting -> where it came from
 
 
@@ -105,6 +106,7 @@ ENVIRONMENT = {
     "image": "REDFIX_IMAGE",
     "test_timeout_s": "REDFIX_TEST_TIMEOUT",
     "model_timeout_s": "REDFIX_MODEL_TIMEOUT",
+    "context_tokens": "REDFIX_CONTEXT_TOKENS",
 }
 
 
@@ -208,6 +210,10 @@ def _check_choices(settings: Settings) -> None:
             raise ConfigError(f"{name}={value!r} from {origin}: choose one of {', '.join(allowed)}")
     if not settings.test_command:
         raise ConfigError("test_command is empty: give the command that runs the tests")
+    if settings.context_tokens < 0:
+        origin = settings.sources.get("context_tokens", "default")
+        raise ConfigError(f"context_tokens={settings.context_tokens} from {origin}: give the "
+                          "model's context window in tokens (e.g. 8192), or 0 to ask its server")
 
 
 def resolve_settings(

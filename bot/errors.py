@@ -10,6 +10,7 @@
         │   ├── ModelServiceUnreachable    retryable: connection refused, 5xx, cut stream
         │   ├── ModelNotFound              the model is not installed on the server
         │   └── ModelRequestRejected       a 4xx other than 404: not retried
+        │       └── PromptTooLong          the prompt does not fit the context: shrink it
         └── SandboxError               the sandbox (Docker, local process)
             └── SandboxUnavailable         retryable: Docker is down, missing or was lost mid-run
 
@@ -67,6 +68,19 @@ class ModelNotFound(ModelServiceError):
 
 class ModelRequestRejected(ModelServiceError):
     pass
+
+
+class PromptTooLong(ModelRequestRejected):
+    """The server refused the prompt for its length. Sending it again cannot help (never
+    retried); a smaller prompt can. `limit` and `prompt_tokens` are the server's numbers,
+    None when its answer did not give them."""
+
+    def __init__(
+        self, message: str, *, limit: int | None = None, prompt_tokens: int | None = None
+    ) -> None:
+        super().__init__(message)
+        self.limit = limit
+        self.prompt_tokens = prompt_tokens
 
 
 class SandboxError(InfrastructureError):

@@ -258,6 +258,9 @@ class FixCandidate:
     rationale: str
     completion: Completion
     parse_problems: tuple[str, ...] = ()
+    # The files its prompt showed: an edit that names no file is for one of these, even
+    # when files the prompt did not show define the same names.
+    shown: tuple[str, ...] = ()
 
 
 class AttemptStatus(StrEnum):
@@ -268,6 +271,7 @@ class AttemptStatus(StrEnum):
     TESTS_STILL_FAIL = "tests-still-fail"
     REGRESSION = "regression"
     TIMEOUT = "timeout"
+    PROMPT_TOO_LONG = "prompt-too-long"  # no prompt of this kind fitted the model's window
 
 
 @dataclass(frozen=True)

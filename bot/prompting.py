@@ -5,8 +5,9 @@ Ranking and truncation happen here, in Python; the templates only lay text out.
 
 from __future__ import annotations
 
+import math
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -24,6 +25,12 @@ MAX_TRACEBACK_CHARS = 4000
 MAX_FEEDBACK_CHARS = 3000
 MAX_EXAMPLE_CHARS = 2500  # per worked example from fix memory
 LANGUAGES = {".py": "python", ".js": "javascript", ".ts": "typescript", ".go": "go"}
+SPAN_BUDGET_CHARS = 12000  # code context of a fix prompt, when the model's window has room
+# Measured with llama-cpp-python's tokenizer (Qwen2.5-Coder) on fix prompts: 3.7 to 4.3
+# characters a token; 3.5 errs towards too many tokens, the safe side for fitting.
+CHARS_PER_TOKEN = 3.5
+TOKENS_PER_MESSAGE = 8  # the chat template's role markers around each message
+WINDOW_MARGIN_TOKENS = 256  # the template's own text, and what the estimate may miss
 
 
 @dataclass(frozen=True)
@@ -73,6 +80,53 @@ def pack_spans(spans: Sequence[CodeSpan], *, budget_chars: int) -> list[CodeSpan
     return chosen
 
 
+def estimate_tokens(messages: Sequence[ChatMessage]) -> int:
+    return sum(
+        math.ceil(len(message.content) / CHARS_PER_TOKEN) + TOKENS_PER_MESSAGE
+        for message in messages
+    )
+
+
+@dataclass(frozen=True)
+class Window:
+    """The model's context window, which must hold the prompt and the answer."""
+
+    tokens: int
+    scale: float = 1.0  # the server's count per estimated token, once a refusal showed it
+
+    def overshoot(self, messages: Sequence[ChatMessage], *, answer_tokens: int) -> int:
+        """Tokens by which the prompt, the answer and a margin exceed the window (<= 0: fits)."""
+        prompt = math.ceil(estimate_tokens(messages) * self.scale)
+        return prompt + answer_tokens + WINDOW_MARGIN_TOKENS - self.tokens
+
+    def after_refusal(
+        self, sent: Sequence[ChatMessage], *, limit: int | None, counted: int | None
+    ) -> Window:
+        """The window as the server's refusal of `sent` showed it: its limit, and how far
+        its count exceeded the estimate (a third, when it did not say). Always tighter."""
+        scale = counted / estimate_tokens(sent) if counted else self.scale * 4 / 3
+        learned = Window(min(limit or self.tokens, self.tokens), max(self.scale, scale))
+        if learned.tokens < self.tokens or learned.scale > self.scale:
+            return learned
+        return Window(self.tokens, self.scale * 4 / 3)
+
+
+def fit_spans(
+    build: Callable[[int], list[ChatMessage]], window: Window, *, answer_tokens: int
+) -> list[ChatMessage] | None:
+    """The prompt `build` makes from the largest span budget (characters) that fits
+    `window`, starting at SPAN_BUDGET_CHARS; None if it does not fit even without spans."""
+    budget = SPAN_BUDGET_CHARS
+    while True:
+        messages = build(budget)
+        over = window.overshoot(messages, answer_tokens=answer_tokens)
+        if over <= 0:
+            return messages
+        if budget == 0:
+            return None
+        budget = max(0, budget - math.ceil(over / window.scale * CHARS_PER_TOKEN))
+
+
 def fence_for(text: str) -> str:
     """A Markdown code fence longer than any run of backticks in `text`, so code (and a
     comment planted in it) cannot close its block and speak outside it."""
@@ -116,7 +170,7 @@ def fix_messages(
     *,
     previous: Sequence[PreviousAttempt] = (),
     hint: str = "",
-    budget_chars: int = 12000,
+    budget_chars: int = SPAN_BUDGET_CHARS,
     secrets: Sequence[str] = (),
     lessons: Lessons | None = None,
 ) -> list[ChatMessage]:

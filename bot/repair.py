@@ -1,16 +1,22 @@
-"""One attempt of the generate -> apply -> policy -> validate loop, and its feedback."""
+"""One attempt of the generate -> apply -> policy -> validate loop, and its feedback.
+
+Every prompt is built to fit the model's context window with room for the answer; a
+server that still refuses one for its length (PromptTooLong) is asked again with a
+smaller one, at most MAX_SHRINKS times, and never with the same prompt twice.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Protocol, runtime_checkable
 
 from bot.diffs import unified_diff
 from bot.edits.apply import apply_edits
 from bot.edits.parse import parse_edits
 from bot.edits.paths import path_problem, resolve_repo_path
-from bot.errors import UnsafePathError
+from bot.errors import PromptTooLong, UnsafePathError
 from bot.localize import Localization
 from bot.models import (
     Attempt,
@@ -26,12 +32,35 @@ from bot.models import (
 )
 from bot.policy import check_policy, path_violations
 from bot.ports import AIServiceConnector, Progress
-from bot.prompting import PreviousAttempt, fix_messages, whole_file_messages
+from bot.prompting import PreviousAttempt, Window, fit_spans, fix_messages, whole_file_messages
 from bot.sourcefiles import is_test_path, read_source
 from bot.suite import Suite
 from bot.validate import judge
 
 MAX_WHOLE_FILE_CHARS = 8000  # about 200 lines: a file a small model can read and write back
+# The window assumed when neither the server nor REDFIX_CONTEXT_TOKENS says: the n_ctx
+# scripts/model-server starts llama.cpp with, and a size most local models have.
+DEFAULT_CONTEXT_TOKENS = 8192
+MAX_SHRINKS = 2  # smaller prompts tried after the server refused one for its length
+
+PromptFor = Callable[[Window], list[ChatMessage] | None]
+
+
+@runtime_checkable
+class ReportsContextWindow(Protocol):
+    """A connector that can ask its server for the model's context window."""
+
+    def context_tokens(self, model: str) -> int | None: ...
+
+
+def context_window(connector: AIServiceConnector, model: str, configured: int) -> Window:
+    """The model's window: what its server reports, capped by `configured`
+    (REDFIX_CONTEXT_TOKENS; 0 for none), else DEFAULT_CONTEXT_TOKENS."""
+    reported = (
+        connector.context_tokens(model) if isinstance(connector, ReportsContextWindow) else None
+    )
+    known = [tokens for tokens in (reported, configured) if tokens]
+    return Window(min(known) if known else DEFAULT_CONTEXT_TOKENS)
 
 
 @dataclass(frozen=True)
@@ -48,6 +77,16 @@ class AttemptContext:
     lessons: Lessons = field(default_factory=Lessons)
 
 
+@dataclass(frozen=True)
+class Generated:
+    """A candidate, or why no prompt fitted (`unfit`); and the window as the server
+    has shown it to be, for the next prompt."""
+
+    candidate: FixCandidate | None
+    window: Window
+    unfit: str = ""
+
+
 def rationale_of(text: str) -> str:
     """The model's explanation: what it wrote before its first edit block."""
     cut = min((i for i in (text.find("```"), text.find("<<<<<<<")) if i >= 0), default=len(text))
@@ -61,18 +100,25 @@ def generate(
     connector: AIServiceConnector,
     progress: Progress,
     options: GenerationOptions,
-) -> FixCandidate:
-    messages: list[ChatMessage] = fix_messages(
-        context.failures,
-        context.localization.spans,
-        previous=previous,
-        hint=context.hint,
-        secrets=context.secrets,
-        lessons=context.lessons,
-    )
+    window: Window,
+) -> Generated:
+    def build(budget_chars: int) -> list[ChatMessage]:
+        return fix_messages(
+            context.failures,
+            context.localization.spans,
+            previous=previous,
+            hint=context.hint,
+            budget_chars=budget_chars,
+            secrets=context.secrets,
+            lessons=context.lessons,
+        )
+
+    def prompt_for(fitting: Window) -> list[ChatMessage] | None:
+        return fit_spans(build, fitting, answer_tokens=options.max_tokens)
+
     known = tuple(dict.fromkeys(span.path for span in context.localization.spans))
-    return _ask(messages, known, context=context, connector=connector, progress=progress,
-                options=options)
+    return _ask(prompt_for, known, context=context, connector=connector, progress=progress,
+                options=options, window=window, shown="even with less code context")
 
 
 def whole_file_suspect(context: AttemptContext) -> tuple[str, str] | None:
@@ -95,30 +141,70 @@ def generate_whole_file(
     connector: AIServiceConnector,
     progress: Progress,
     options: GenerationOptions,
-) -> FixCandidate:
+    window: Window,
+) -> Generated:
     path, source = suspect
     messages = whole_file_messages(
         context.failures, path=path, source=source, hint=context.hint, secrets=context.secrets,
         lessons=context.lessons,
     )
-    return _ask(messages, (path,), context=context, connector=connector, progress=progress,
-                options=options)
+
+    def prompt_for(fitting: Window) -> list[ChatMessage] | None:
+        fits = fitting.overshoot(messages, answer_tokens=options.max_tokens) <= 0
+        return messages if fits else None  # the whole file or nothing
+
+    return _ask(prompt_for, (path,), context=context, connector=connector, progress=progress,
+                options=options, window=window, shown=f"showing the whole of {path}")
 
 
 def _ask(
-    messages: list[ChatMessage],
+    prompt_for: PromptFor,
     known_paths: tuple[str, ...],
     *,
     context: AttemptContext,
     connector: AIServiceConnector,
     progress: Progress,
     options: GenerationOptions,
-) -> FixCandidate:
-    completion = connector.complete(
-        messages, model=context.model, options=options, on_token=progress.token
+    window: Window,
+    shown: str,
+) -> Generated:
+    """Ask with the prompt `prompt_for` fits in the window; on a refusal for length, with
+    a smaller one. `shown` says what the prompt held, for the record when none fitted."""
+    sent: list[ChatMessage] | None = None
+    refusal: PromptTooLong | None = None
+    for _ in range(1 + MAX_SHRINKS):
+        messages = prompt_for(window)
+        if messages is None or messages == sent:
+            break
+        try:
+            completion = connector.complete(
+                messages, model=context.model, options=options, on_token=progress.token
+            )
+        except PromptTooLong as exc:
+            sent, refusal = messages, exc
+            window = window.after_refusal(messages, limit=exc.limit, counted=exc.prompt_tokens)
+            progress.stage(f"the prompt did not fit the model's window; shrinking it ({exc})")
+            continue
+        edits, problems = parse_edits(completion.text, known_paths=known_paths)
+        candidate = FixCandidate(edits, rationale_of(completion.text), completion, problems,
+                                 shown=known_paths)
+        return Generated(candidate, window)
+    return Generated(None, window, _unfit(window, options, refusal, shown))
+
+
+def _unfit(
+    window: Window, options: GenerationOptions, refusal: PromptTooLong | None, shown: str
+) -> str:
+    detail = (
+        f"the prompt did not fit the model's {window.tokens}-token window {shown}, with "
+        f"{options.max_tokens} tokens kept for the answer"
     )
-    edits, problems = parse_edits(completion.text, known_paths=known_paths)
-    return FixCandidate(edits, rationale_of(completion.text), completion, problems)
+    if refusal is not None:
+        detail += f"; the server's last refusal: {refusal}"
+    return detail + (
+        ". A server started with a larger context helps (set REDFIX_CONTEXT_TOKENS to it "
+        "if the server does not report it)"
+    )
 
 
 def edits_fingerprint(candidate: FixCandidate) -> str:
@@ -189,7 +275,7 @@ def try_candidate(
     if refused:  # said before matching, so the feedback names the rule, not "file missing"
         return Attempt(number, AttemptStatus.POLICY_REJECTED, "; ".join(refused),
                        candidate=candidate)
-    known = tuple(dict.fromkeys(span.path for span in context.localization.spans))
+    known = candidate.shown or tuple(dict.fromkeys(s.path for s in context.localization.spans))
     applied = apply_edits(
         candidate.edits, read=lambda path: read_source(context.repo, path), known_paths=known
     )

@@ -9,6 +9,10 @@ written after seeing earlier ones fail and the values the tests expect, and a lo
 may fit the tests without being right (on the evaluation, 2 of the 3 lone later-round
 passes were wrong fixes, against 1 of 6 in round 1). It is reported with its diff for a
 human to judge, never opened as a PR.
+
+Prompts are sized to the model's context window, asked of its server once per run; a
+candidate for which no prompt fitted is recorded as such (prompt-too-long), and the
+loop goes on.
 """
 
 from __future__ import annotations
@@ -16,22 +20,24 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 from bot.config import Settings
 from bot.diffs import diff_size
 from bot.models import (
     Attempt,
     AttemptStatus,
-    FixCandidate,
     FixOutcome,
     FixStatus,
     GenerationOptions,
 )
 from bot.ports import AIServiceConnector, Progress
-from bot.prompting import PreviousAttempt
+from bot.prompting import PreviousAttempt, Window
 from bot.repair import (
+    DEFAULT_CONTEXT_TOKENS,
     AttemptContext,
+    Generated,
+    context_window,
     edits_fingerprint,
     generate,
     generate_whole_file,
@@ -42,8 +48,11 @@ from bot.suite import Suite
 
 Measure = Callable[[str], AbstractContextManager[None]]
 # A first choice that gave no usable change (the file back unchanged, say) is no answer:
-# the ranked-spans first choice is asked too, before sampling.
-UNANSWERED = (AttemptStatus.NO_EDITS, AttemptStatus.EDIT_DID_NOT_APPLY)
+# the ranked-spans first choice is asked too, before sampling; so is a whole file too
+# long for the model's window.
+UNANSWERED = (
+    AttemptStatus.NO_EDITS, AttemptStatus.EDIT_DID_NOT_APPLY, AttemptStatus.PROMPT_TOO_LONG
+)
 
 
 @dataclass(frozen=True)
@@ -80,9 +89,13 @@ class Rounds:
     progress: Progress
     suite: Suite
     measure: Measure
+    # The model's context window as learned so far (run() asks the connector first).
+    window: Window = field(init=False, default=Window(DEFAULT_CONTEXT_TOKENS))
 
     def run(self) -> list[Attempt]:
         """Rounds of candidates; each round learns from the last; stop after a passing one."""
+        self.window = context_window(self.connector, self.settings.model,
+                                     self.settings.context_tokens)
         attempts: list[Attempt] = []
         seen: set[str] = set()
         suspect = whole_file_suspect(self.context)
@@ -111,7 +124,12 @@ class Rounds:
         number: int,
     ) -> Attempt | None:
         """The candidate tried, or None when it repeats an earlier one."""
-        candidate = self._generate(ask, previous, suspect)
+        generated = self._generate(ask, previous, suspect)
+        self.window = generated.window
+        candidate = generated.candidate
+        if candidate is None:
+            self.progress.stage(f"{ask.label}: {AttemptStatus.PROMPT_TOO_LONG}")
+            return Attempt(number, AttemptStatus.PROMPT_TOO_LONG, generated.unfit)
         fingerprint = edits_fingerprint(candidate)
         if fingerprint in seen:
             self.progress.stage(f"{ask.label}: same change as an earlier one, skipped")
@@ -124,24 +142,26 @@ class Rounds:
 
     def _generate(
         self, ask: Ask, previous: Sequence[PreviousAttempt], suspect: tuple[str, str] | None
-    ) -> FixCandidate:
+    ) -> Generated:
         self.progress.stage(f"generate: {ask.label}, asking {self.settings.model}")
         with self.measure("model"):
             if ask.whole_file and suspect is not None:
                 return generate_whole_file(
                     self.context, suspect, connector=self.connector, progress=self.progress,
-                    options=ask.options,
+                    options=ask.options, window=self.window,
                 )
             return generate(
                 self.context, previous, connector=self.connector, progress=self.progress,
-                options=ask.options,
+                options=ask.options, window=self.window,
             )
 
 
 def _previous(attempts: Sequence[Attempt]) -> list[PreviousAttempt]:
+    """What the model is shown of the last round; a prompt that did not fit taught it nothing."""
+    tried = [a for a in attempts if a.status is not AttemptStatus.PROMPT_TOO_LONG]
     return [
         PreviousAttempt(a.number, str(a.status), f"{a.diff}\n{a.detail}".strip())
-        for a in attempts[:3]
+        for a in tried[:3]
     ]
 
 

@@ -18,8 +18,9 @@ if TYPE_CHECKING:  # the parser is built on every CLI start: the harness loads o
     from bot.evaluation.tasks import EvalTask
     from bot.ports import SandboxRunner
 
-SUITES = ("humanevalfix", "mutation")
-DATA_VARIABLES = {"humanevalfix": "REDFIX_HUMANEVALFIX", "mutation": "REDFIX_MUTATION_SUITE"}
+SUITES = ("humanevalfix", "mutation", "realbugs")
+DATA_VARIABLES = {"humanevalfix": "REDFIX_HUMANEVALFIX", "mutation": "REDFIX_MUTATION_SUITE",
+                  "realbugs": "REDFIX_REALBUGS"}
 SETTING_OPTIONS = ("connector", "model", "base_url", "max_attempts", "candidates", "reruns",
                    "sandbox")
 
@@ -29,7 +30,9 @@ def add_eval_parser(commands: Any) -> None:
     parser = commands.add_parser(
         "eval", help="measure fix rate and false-fix rate on a benchmark suite"
     )
-    parser.add_argument("suite", help="humanevalfix, mutation, or a HumanEvalFix .jsonl file")
+    parser.add_argument(
+        "suite", help="humanevalfix, mutation, realbugs, or a HumanEvalFix .jsonl file"
+    )
     parser.add_argument("--data", type=Path, help="the suite's data (REDFIX_HUMANEVALFIX, ...)")
     add_model_options(parser)
     parser.add_argument("--max-attempts", dest="max_attempts", type=int)
@@ -62,6 +65,10 @@ def load_suite(suite: str, *, data: Path | None, env: Mapping[str, str]) -> list
         raise UsageError(f"{suite}: say where its data is with --data PATH or {variable}")
     if suite == "humanevalfix":
         return load_humanevalfix(path)
+    if suite == "realbugs":
+        from bot.evaluation.realbugs import load_realbugs
+
+        return load_realbugs(path)
     from bot.evaluation.mutation import load_mutation_suite
 
     return load_mutation_suite(path)

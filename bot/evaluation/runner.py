@@ -126,7 +126,8 @@ def _evaluate_modes(
 ) -> list[TaskRun]:
     try:
         repo = materialize(task, work)
-        settings = eval_settings(repo, context.options, context.env, test_args=task.test_args,
+        options = {**context.options, "test_command": task.test_command or None}
+        settings = eval_settings(repo, options, context.env, test_args=task.test_args,
                                  runner_kind=context.runner.kind)
         bench = TaskRepo(task, repo, context.runner, settings.test_command,
                          settings.test_timeout_s)

@@ -32,6 +32,8 @@ class EvalTask:
     buggy_module: str
     metadata: Mapping[str, str] = field(default_factory=dict)
     test_args: tuple[str, ...] = ()  # appended to the test command (e.g. -o pythonpath=src)
+    # The task's own test command (its project's interpreter) instead of the harness's.
+    test_command: tuple[str, ...] = ()
     base_tree: Path | None = None  # a directory copied first; `files` are written over it
     excluded: str = ""  # why the task cannot be scored, when that is known before running
 

@@ -127,6 +127,18 @@ class OllamaServiceConnector:
             hint += f"; installed there: {', '.join(installed) or 'none'}"
         return hint
 
+    def context_tokens(self, model: str) -> int | None:
+        """The model's context length as /api/show reports it (asked once), None if unknown.
+
+        The connector sets num_ctx per request up to this length (see _context_window).
+        """
+        try:
+            return self._context_limit(model)
+        except ModelServiceError as exc:
+            _log.warning("Ollama at %s did not tell %s's context length: %s", self.base_url,
+                         model, exc)
+            return None
+
     def _context_limit(self, model: str) -> int | None:
         """The model's trained context length, read once per model from /api/show."""
         if model in self._context_limits:

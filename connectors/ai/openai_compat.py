@@ -6,6 +6,12 @@ environment (a real OpenAI key must never be sent to a self-hosted server), and
 redfix needs exact control over the SSE stream to tell a finished answer
 (`data: [DONE]` or a finish_reason) from one a proxy cut short, and to retry a
 server that rejects `stream_options`. The format itself is two endpoints.
+
+A prompt too long for the context window is PromptTooLong, whichever way the
+server says so: an error status (llama.cpp, vLLM, OpenAI), an error event inside
+the stream, or, for llama-cpp-python, a stream that ends before its first event
+(its server has already answered 200 when the model refuses the prompt), which is
+asked once more without streaming to get the error it then returns.
 """
 
 from __future__ import annotations
@@ -23,13 +29,15 @@ import httpx
 from bot.errors import ConfigError, ModelNotFound, ModelServiceError, ModelServiceUnreachable
 from bot.models import ChatMessage, Completion, GenerationOptions
 from bot.ports import TokenCallback
-from connectors.ai.failures import error_for_status, shorten
+from connectors.ai.failures import error_for_status, prompt_too_long, shorten
 from connectors.ai.retry import call_with_retries
 from connectors.ai.tokens import estimate_prompt_tokens
 
 _log = logging.getLogger(__name__)
 
 CONNECT_TIMEOUT_S = 10.0
+# Asking for the context window is an extra; it must not hold up the run.
+WINDOW_QUERY_TIMEOUT_S = 5.0
 # llama.cpp lists the model file it loaded; users name it without the path.
 _WEIGHT_FILE_SUFFIXES = (".gguf", ".ggml", ".bin", ".safetensors")
 
@@ -79,6 +87,29 @@ def error_detail(body: str) -> str:
     return str(parsed.get("detail") or parsed.get("message") or body)
 
 
+def server_root(base_url: str) -> str:
+    """The server's own root, where llama.cpp answers /props: the base URL without /v1."""
+    stripped = base_url.rstrip("/")
+    return stripped.removesuffix("/v1")
+
+
+def window_from_props(payload: object) -> int | None:
+    """llama.cpp's GET /props: `default_generation_settings.n_ctx`, the context of a slot."""
+    settings = payload.get("default_generation_settings") if isinstance(payload, dict) else None
+    n_ctx = settings.get("n_ctx") if isinstance(settings, dict) else None
+    return n_ctx if isinstance(n_ctx, int) and n_ctx > 0 else None
+
+
+def window_from_models(payload: object, served_id: str) -> int | None:
+    """vLLM's GET /models: `max_model_len` of the entry for `served_id`."""
+    listed = payload.get("data") if isinstance(payload, dict) else None
+    for entry in listed if isinstance(listed, list) else []:
+        if isinstance(entry, dict) and entry.get("id") == served_id:
+            length = entry.get("max_model_len")
+            return length if isinstance(length, int) and length > 0 else None
+    return None
+
+
 @dataclass
 class _Reply:
     parts: list[str] = field(default_factory=list)
@@ -86,6 +117,8 @@ class _Reply:
     usage: Mapping[str, Any] | None = None
     model: str | None = None
     done: bool = False
+    started: bool = False  # the server answered 200 and began the stream
+    events: int = 0  # `data:` events read
 
     @property
     def finished(self) -> bool:
@@ -94,6 +127,10 @@ class _Reply:
 
 class _UsageOptionRejected(Exception):
     """The server refused `stream_options`; the request is worth repeating without it."""
+
+
+class _SilentStream(Exception):
+    """The server answered 200 and the stream ended before its first event."""
 
 
 class OpenAICompatibleConnector:
@@ -124,6 +161,7 @@ class OpenAICompatibleConnector:
         )
         self._served_ids: dict[str, str] = {}
         self._ask_for_usage = True
+        self._windows: dict[str, int | None] = {}
 
     def __repr__(self) -> str:  # never shows the API key
         return f"OpenAICompatibleConnector(base_url={self.base_url!r})"
@@ -151,6 +189,30 @@ class OpenAICompatibleConnector:
             lambda: self._complete_once(messages, model=model, options=options, on_token=on_token),
             what=f"chat with {model!r}",
         )
+
+    def context_tokens(self, model: str) -> int | None:
+        """The context window the server reports, asked once per model; None if it says not.
+
+        llama.cpp's server tells it in GET /props, vLLM in GET /models (`max_model_len`);
+        llama-cpp-python's server has no such endpoint.
+        """
+        if model not in self._windows:
+            served_id = self._served_ids.get(model, model)
+            self._windows[model] = self._get_window(
+                f"{server_root(self.base_url)}/props", window_from_props
+            ) or self._get_window(
+                "models", lambda payload: window_from_models(payload, served_id)
+            )
+            _log.info("%s reports a context window of %s tokens for %r",
+                      self.base_url, self._windows[model], model)
+        return self._windows[model]
+
+    def _get_window(self, url: str, read: Callable[[object], int | None]) -> int | None:
+        try:
+            response = self._http.get(url, timeout=WINDOW_QUERY_TIMEOUT_S)
+            return read(response.json()) if response.status_code == 200 else None
+        except (httpx.HTTPError, ValueError):
+            return None
 
     def _retrying(self, operation: Callable[[], Result], *, what: str) -> Result:
         return call_with_retries(
@@ -192,12 +254,7 @@ class OpenAICompatibleConnector:
         # ensure_model() resolved the name to the server's id; an empty name needs it.
         served_id = self._served_ids.get(model, model) if model.strip() else self._resolve(model)
         started = time.monotonic()
-        try:
-            reply = self._stream_chat(messages, served_id, options=options, on_token=on_token)
-        except _UsageOptionRejected:
-            _log.info("%s rejects stream_options; token usage will be estimated", self.base_url)
-            self._ask_for_usage = False
-            reply = self._stream_chat(messages, served_id, options=options, on_token=on_token)
+        reply = self._chat(messages, served_id, options=options, on_token=on_token)
         usage = reply.usage or {}
         prompt_tokens = usage.get("prompt_tokens")
         completion_tokens = usage.get("completion_tokens")
@@ -215,19 +272,46 @@ class OpenAICompatibleConnector:
             seconds=time.monotonic() - started,
         )
 
+    def _chat(
+        self,
+        messages: Sequence[ChatMessage],
+        served_id: str,
+        *,
+        options: GenerationOptions,
+        on_token: TokenCallback | None,
+    ) -> _Reply:
+        try:
+            return self._stream_chat(messages, served_id, options=options, on_token=on_token)
+        except _UsageOptionRejected:
+            _log.info("%s rejects stream_options; token usage will be estimated", self.base_url)
+            self._ask_for_usage = False
+            return self._chat(messages, served_id, options=options, on_token=on_token)
+        except _SilentStream as silent:
+            # llama-cpp-python refuses an over-long prompt after its 200 and ends the
+            # stream; unstreamed, it answers 400 with the reason (a real cut, it answers).
+            _log.warning("%s (%s); asking once more without streaming", self.base_url, silent)
+            return self._stream_chat(
+                messages, served_id, options=options, on_token=on_token, stream=False
+            )
+
     def _request_body(
-        self, messages: Sequence[ChatMessage], served_id: str, options: GenerationOptions
+        self,
+        messages: Sequence[ChatMessage],
+        served_id: str,
+        options: GenerationOptions,
+        *,
+        stream: bool,
     ) -> dict[str, Any]:
         body: dict[str, Any] = {
             "model": served_id,
             "messages": [{"role": m.role, "content": m.content} for m in messages],
-            "stream": True,
+            "stream": stream,
             "temperature": options.temperature,
             "max_tokens": options.max_tokens,
         }
         if options.seed is not None:
             body["seed"] = options.seed
-        if self._ask_for_usage:
+        if stream and self._ask_for_usage:
             body["stream_options"] = {"include_usage": True}
         return body
 
@@ -238,36 +322,47 @@ class OpenAICompatibleConnector:
         *,
         options: GenerationOptions,
         on_token: TokenCallback | None,
+        stream: bool = True,
     ) -> _Reply:
-        body = self._request_body(messages, served_id, options)
+        body = self._request_body(messages, served_id, options, stream=stream)
         deadline = time.monotonic() + options.timeout_s
-        with (
-            self._translated_errors(served_id),
-            self._http.stream("POST", "chat/completions", json=body) as response,
-        ):
-            if response.status_code >= 400:
-                detail = response.read().decode("utf-8", errors="replace")
-                rejected = response.status_code in (400, 422) and "stream_options" in detail
-                if rejected and "stream_options" in body:
-                    raise _UsageOptionRejected
-                self._raise_for_status(response.status_code, detail, model=served_id)
-            if response.headers.get("content-type", "").startswith("application/json"):
-                return self._whole_reply(response.read(), on_token=on_token)
-            lines = response.iter_lines()
-            return self._read_events(lines, on_token=on_token, deadline=deadline, options=options)
+        reply = _Reply()
+        try:
+            with (
+                self._translated_errors(served_id),
+                self._http.stream("POST", "chat/completions", json=body) as response,
+            ):
+                if response.status_code >= 400:
+                    detail = response.read().decode("utf-8", errors="replace")
+                    rejected = response.status_code in (400, 422) and "stream_options" in detail
+                    if rejected and "stream_options" in body:
+                        raise _UsageOptionRejected
+                    self._raise_for_status(response.status_code, detail, model=served_id)
+                if response.headers.get("content-type", "").startswith("application/json"):
+                    return self._whole_reply(response.read(), on_token=on_token)
+                reply.started = True
+                lines = response.iter_lines()
+                return self._read_events(
+                    lines, reply, on_token=on_token, deadline=deadline, options=options
+                )
+        except ModelServiceUnreachable as exc:
+            if stream and reply.started and not reply.events:
+                raise _SilentStream(str(exc)) from exc
+            raise
 
     def _read_events(
         self,
         lines: Iterable[str],
+        reply: _Reply,
         *,
         on_token: TokenCallback | None,
         deadline: float,
         options: GenerationOptions,
     ) -> _Reply:
-        reply = _Reply()
         for line in lines:
             if not line.startswith("data:"):
                 continue  # blank separators, `: keep-alive` comments, `event:` names
+            reply.events += 1
             payload = line[len("data:") :].strip()
             if payload == "[DONE]":
                 reply.done = True
@@ -328,17 +423,25 @@ class OpenAICompatibleConnector:
         message = str(error.get("message", error)) if isinstance(error, dict) else str(error)
         code = error.get("code") if isinstance(error, dict) else None
         status = code if isinstance(code, int) else -1
-        return self._status_error(status, message, model=model)
+        # The whole event: llama.cpp puts the window's size beside the message.
+        whole = json.dumps(error) if isinstance(error, dict) else message
+        too_long = prompt_too_long(whole, server=self._server)
+        return too_long or self._status_error(status, message, model=model)
 
     def _raise_for_status(self, status: int, body: str, *, model: str) -> None:
         if status >= 400:
-            raise self._status_error(status, error_detail(body), model=model)
+            too_long = prompt_too_long(body, server=self._server)
+            raise too_long or self._status_error(status, error_detail(body), model=model)
+
+    @property
+    def _server(self) -> str:
+        return f"the model server at {self.base_url}"
 
     def _status_error(self, status: int, detail: str, *, model: str) -> ModelServiceError:
         return error_for_status(
             status,
             detail,
-            server=f"the model server at {self.base_url}",
+            server=self._server,
             model=model,
             not_found_hint=f"check the ids listed at {self.base_url}/models and pass one with "
             "--model",

@@ -374,3 +374,19 @@ def test_a_test_that_never_ends_is_reproduced_and_fixed(tmp_path, scripted_model
     assert "test_three" in prompt and "did not finish" in prompt
     stuck = re.search(r"countdown\.py:(\d) in steps_to_zero", prompt)
     assert stuck and stuck[1] in "456", "the model is told where the loop was stuck"
+
+
+def test_a_whole_file_answer_is_for_the_file_shown_even_if_others_define_its_names(
+    bookshop, scripted_model, tmp_path
+):
+    # Another module defines `paginate` too (every rule module of some projects defines
+    # `match`): the rewrite of the one file the model was shown is still that file's.
+    legacy = catalog(bookshop).replace('"""Searching', '"""Kept for old imports. Searching')
+    (bookshop / "bookshop" / "legacy.py").write_text(legacy)
+    commit_all(bookshop)
+    fixed = catalog(bookshop).replace("    start = page * per_page", FIXED_CATALOG_LINE)
+    scripted_model.script("Pages start at 1.\n```python\n" + fixed + "```\n")
+    code, result = fix(bookshop, scripted_model, tmp_path)
+    assert "Reply with the whole corrected file bookshop/catalog.py" in scripted_model.prompts()[0]
+    assert code == 0 and result["status"] == "fixed", result["attempts"]
+    assert "+++ b/bookshop/catalog.py" in result["patch"] and "legacy.py" not in result["patch"]
