@@ -176,6 +176,7 @@ class Completion:
     prompt_tokens: int = 0
     completion_tokens: int = 0
     seconds: float = 0.0
+    cut: bool = False  # the server stopped at max_tokens: the answer is incomplete
 
 
 class Termination(StrEnum):
@@ -268,6 +269,7 @@ class AttemptStatus(StrEnum):
     NO_EDITS = "no-edits"
     EDIT_DID_NOT_APPLY = "edit-did-not-apply"
     POLICY_REJECTED = "policy-rejected"
+    GUTTED = "gutted"  # it cuts most of a long function: sent back before any test runs
     TESTS_STILL_FAIL = "tests-still-fail"
     REGRESSION = "regression"
     TIMEOUT = "timeout"

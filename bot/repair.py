@@ -14,7 +14,8 @@ from typing import Protocol, runtime_checkable
 
 from bot.diffs import unified_diff
 from bot.edits.apply import apply_edits
-from bot.edits.parse import parse_edits
+from bot.edits.gutting import gutted_functions
+from bot.edits.parse import finished_part, parse_edits
 from bot.edits.paths import path_problem, resolve_repo_path
 from bot.errors import PromptTooLong, UnsafePathError
 from bot.localize import Localization
@@ -185,7 +186,8 @@ def _ask(
             window = window.after_refusal(messages, limit=exc.limit, counted=exc.prompt_tokens)
             progress.stage(f"the prompt did not fit the model's window; shrinking it ({exc})")
             continue
-        edits, problems = parse_edits(completion.text, known_paths=known_paths)
+        answer = finished_part(completion.text) if completion.cut else completion.text
+        edits, problems = parse_edits(answer, known_paths=known_paths)
         candidate = FixCandidate(edits, rationale_of(completion.text), completion, problems,
                                  shown=known_paths)
         return Generated(candidate, window)
@@ -264,11 +266,20 @@ def validate_candidate(
     return AttemptStatus.VALIDATED, "target tests pass and nothing regressed", validation
 
 
+def cut_note(candidate: FixCandidate) -> str:
+    """Says that the answer is incomplete, when the server stopped it at its token limit."""
+    if not candidate.completion.cut:
+        return ""
+    return (f"The answer stopped at the {candidate.completion.completion_tokens}-token limit "
+            "before its end: ")
+
+
 def try_candidate(
     number: int, candidate: FixCandidate, context: AttemptContext, *, suite: Suite
 ) -> Attempt:
     if not candidate.edits:
-        detail = "the answer held no edit I could read. " + "; ".join(candidate.parse_problems)
+        detail = cut_note(candidate) + "the answer held no edit I could read. " + \
+            "; ".join(candidate.parse_problems)
         return Attempt(number, AttemptStatus.NO_EDITS, detail.strip(), candidate=candidate)
     named = [edit.path for edit in candidate.edits if edit.path]
     refused = [*path_violations(named), *_unsafe_on_disk(context.repo, named)]
@@ -280,7 +291,9 @@ def try_candidate(
         candidate.edits, read=lambda path: read_source(context.repo, path), known_paths=known
     )
     if applied.failures:
-        detail = "\n".join(f"{f.path}: {f.reason}\n{f.unmatched}".strip() for f in applied.failures)
+        detail = cut_note(candidate) + "\n".join(
+            f"{f.path}: {f.reason}\n{f.unmatched}".strip() for f in applied.failures
+        )
         return Attempt(number, AttemptStatus.EDIT_DID_NOT_APPLY, detail, candidate=candidate)
     files = dict(applied.files)
     original = {path: read_source(context.repo, path) for path in files}
@@ -290,6 +303,9 @@ def try_candidate(
     if violations:
         detail = "; ".join(violations)
         return Attempt(number, AttemptStatus.POLICY_REJECTED, detail, diff, candidate)
+    gutted = gutted_functions(original, files)
+    if gutted:
+        return Attempt(number, AttemptStatus.GUTTED, "; ".join(gutted), diff, candidate)
     status, detail, validation = validate_candidate(context, files, suite=suite)
     return Attempt(number, status, detail, diff, candidate, validation, files=files)
 

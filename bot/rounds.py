@@ -13,6 +13,11 @@ human to judge, never opened as a PR.
 Prompts are sized to the model's context window, asked of its server once per run; a
 candidate for which no prompt fitted is recorded as such (prompt-too-long), and the
 loop goes on.
+
+A useless answer changes the next question of its round, never just the seed: after an
+answer cut at the token limit the next one gets twice the room (up to MAX_ANSWER_TOKENS,
+the code shown shrinking to fit) and is asked for the changed lines only; after an
+answer that repeats an earlier one, the model is told so.
 """
 
 from __future__ import annotations
@@ -53,6 +58,16 @@ Measure = Callable[[str], AbstractContextManager[None]]
 UNANSWERED = (
     AttemptStatus.NO_EDITS, AttemptStatus.EDIT_DID_NOT_APPLY, AttemptStatus.PROMPT_TOO_LONG
 )
+MAX_ANSWER_TOKENS = 4096
+CUT_OFF = (
+    "Your answer stopped at the {tokens}-token limit before its end, so none of it could be "
+    "used. Answer with SEARCH/REPLACE blocks that hold only the lines that change, not "
+    "whole functions."
+)
+REPEATED = (
+    "Your answer was the same change as attempt {number} ({status}). It is not the fix: "
+    "change something else."
+)
 
 
 @dataclass(frozen=True)
@@ -91,20 +106,26 @@ class Rounds:
     measure: Measure
     # The model's context window as learned so far (run() asks the connector first).
     window: Window = field(init=False, default=Window(DEFAULT_CONTEXT_TOKENS))
+    answer_tokens: int = field(init=False, default=GenerationOptions().max_tokens)
+    # What this round's useless answers taught, shown with the next questions of the round.
+    notes: list[PreviousAttempt] = field(init=False, default_factory=list)
 
     def run(self) -> list[Attempt]:
         """Rounds of candidates; each round learns from the last; stop after a passing one."""
         self.window = context_window(self.connector, self.settings.model,
                                      self.settings.context_tokens)
         attempts: list[Attempt] = []
-        seen: set[str] = set()
+        seen: dict[str, Attempt] = {}
         suspect = whole_file_suspect(self.context)
         for round_number in range(1, self.settings.max_attempts + 1):
             previous = _previous([a for a in attempts if a.round == round_number - 1])
             pending = list(asks(round_number, self.settings, whole_file=suspect is not None))
+            self.notes = []
             while pending:
                 ask = pending.pop(0)
-                attempt = self._attempt(ask, previous, suspect, seen, number=len(attempts) + 1)
+                ask = replace(ask, options=replace(ask.options, max_tokens=self.answer_tokens))
+                attempt = self._attempt(ask, [*previous, *self.notes], suspect, seen,
+                                        number=len(attempts) + 1)
                 if attempt is not None:
                     attempts.append(replace(attempt, round=round_number))
                 if ask.whole_file and (attempt is None or attempt.status in UNANSWERED):
@@ -119,7 +140,7 @@ class Rounds:
         ask: Ask,
         previous: Sequence[PreviousAttempt],
         suspect: tuple[str, str] | None,
-        seen: set[str],
+        seen: dict[str, Attempt],
         *,
         number: int,
     ) -> Attempt | None:
@@ -130,15 +151,29 @@ class Rounds:
         if candidate is None:
             self.progress.stage(f"{ask.label}: {AttemptStatus.PROMPT_TOO_LONG}")
             return Attempt(number, AttemptStatus.PROMPT_TOO_LONG, generated.unfit)
+        if candidate.completion.cut:
+            self._after_cut(number, candidate.completion.completion_tokens or self.answer_tokens)
         fingerprint = edits_fingerprint(candidate)
         if fingerprint in seen:
-            self.progress.stage(f"{ask.label}: same change as an earlier one, skipped")
+            earlier = seen[fingerprint]
+            self.progress.stage(f"{ask.label}: same change as attempt {earlier.number}, skipped")
+            self.notes.append(PreviousAttempt(
+                earlier.number, "repeated",
+                REPEATED.format(number=earlier.number, status=earlier.status),
+            ))
             return None
-        seen.add(fingerprint)
         with self.measure("validate"):
             attempt = try_candidate(number, candidate, self.context, suite=self.suite)
+        seen[fingerprint] = attempt
         self.progress.stage(f"{ask.label}: {attempt.status}")
         return attempt
+
+    def _after_cut(self, number: int, tokens: int) -> None:
+        """The next answer gets more room and is asked for the changed lines only."""
+        self.answer_tokens = min(self.answer_tokens * 2, MAX_ANSWER_TOKENS)
+        self.notes.append(PreviousAttempt(number, "cut off", CUT_OFF.format(tokens=tokens)))
+        self.progress.stage(f"the answer was cut at {tokens} tokens: the next one may have "
+                            f"{self.answer_tokens}, for the changed lines only")
 
     def _generate(
         self, ask: Ask, previous: Sequence[PreviousAttempt], suspect: tuple[str, str] | None

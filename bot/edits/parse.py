@@ -26,7 +26,7 @@ from bot.edits.markdown import (
     path_mentioned_in,
 )
 from bot.edits.paths import is_test_path
-from bot.edits.search_replace import find_blocks
+from bot.edits.search_replace import closes_block, find_blocks, opens_block
 from bot.edits.unified import looks_like_diff, parse_diff
 from bot.edits.whole import PYTHON_LANGUAGES, parse_code_block
 from bot.models import EditKind, FileEdit
@@ -98,6 +98,21 @@ def parse_edits(
     found.sort(key=lambda item: item.line)
     edits = _name_paths(found, namer=_PathNamer(known_paths))
     return edits, (*problems, *diff_problems, *code_problems)
+
+
+def finished_part(text: str) -> str:
+    """An answer the server cut at its token limit, without the block the cut interrupted
+    (an unclosed fence, a SEARCH without its REPLACE): what was cut is never applied, even
+    when its first lines happen to parse."""
+    lines = text.splitlines(keepends=True)
+    bare = [line.rstrip("\r\n") for line in lines]
+    unclosed = [fence.start for fence in find_fences(bare) if fence.end == len(lines)]
+    end = unclosed[0] if unclosed else len(lines)
+    opened = [i for i in range(end) if opens_block(bare[i])]
+    closed = [i for i in range(end) if closes_block(bare[i])]
+    if opened and (not closed or opened[-1] > closed[-1]):
+        end = opened[-1]
+    return "".join(lines[:end])
 
 
 def _search_replace(path: str, search: str, replace: str) -> FileEdit:

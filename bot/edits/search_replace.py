@@ -34,6 +34,15 @@ _DIVIDER = re.compile(r"^\s*={5,9}\s*$")
 _REPLACE = re.compile(r"^\s*>{5,9}\s*(?:REPLACE|UPDATED)?\s*$", re.IGNORECASE)
 
 
+def opens_block(line: str) -> bool:
+    return _SEARCH.match(line) is not None
+
+
+def closes_block(line: str) -> bool:
+    """A REPLACE marker, or a fence line (which may end a block instead)."""
+    return _REPLACE.match(line) is not None or is_fence_line(line)
+
+
 @dataclass(frozen=True)
 class RawBlock:
     """One SEARCH/REPLACE block; `path` is what the text said, "" when it said nothing."""

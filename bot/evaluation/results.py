@@ -26,9 +26,11 @@ class Verdict(StrEnum):
 
 # Why a candidate failed, in the words of the report; the order is how far it got.
 ATTEMPT_CAUSES: dict[AttemptStatus, str] = {
+    AttemptStatus.PROMPT_TOO_LONG: "prompt too long",
     AttemptStatus.NO_EDITS: "no edits",
     AttemptStatus.EDIT_DID_NOT_APPLY: "edit did not apply",
     AttemptStatus.POLICY_REJECTED: "policy",
+    AttemptStatus.GUTTED: "gutted a long function",
     AttemptStatus.TIMEOUT: "timeout",
     AttemptStatus.TESTS_STILL_FAIL: "tests still fail",
     AttemptStatus.REGRESSION: "regression",

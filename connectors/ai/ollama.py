@@ -214,6 +214,7 @@ class OllamaServiceConnector:
             prompt_tokens=final.prompt_eval_count or estimate_prompt_tokens(messages),
             completion_tokens=final.eval_count or estimate_tokens(text),
             seconds=time.monotonic() - started,
+            cut=final.done_reason == "length",
         )
 
     def _collect(

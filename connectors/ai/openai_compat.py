@@ -270,6 +270,7 @@ class OpenAICompatibleConnector:
             if isinstance(completion_tokens, int)
             else len(reply.parts),
             seconds=time.monotonic() - started,
+            cut=reply.finish_reason == "length",
         )
 
     def _chat(

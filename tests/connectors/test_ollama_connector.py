@@ -447,3 +447,16 @@ def test_context_window_rounds_up_to_whole_steps() -> None:
     messages = [ChatMessage("user", "y" * 3000)]
     assert context_window_for(messages, max_tokens=1024, model_limit=None) == 3072
     assert context_window_for(messages, max_tokens=1024, model_limit=2500) == 2500
+
+
+@pytest.mark.parametrize(("done_reason", "cut"), [("length", True), ("stop", False)])
+def test_an_answer_stopped_at_num_predict_is_marked_cut(
+    httpserver: HTTPServer, done_reason: str, cut: bool
+) -> None:
+    serve_show(httpserver)
+    final = {**FINAL_CHUNK, "done_reason": done_reason}
+    httpserver.expect_request("/api/chat", method="POST").respond_with_response(
+        ndjson([*(chat_chunk(token) for token in TOKENS), final])
+    )
+    completion = connect(httpserver).complete(MESSAGES, model=MODEL, options=OPTIONS)
+    assert completion.cut is cut and completion.text == "".join(TOKENS)

@@ -425,3 +425,15 @@ def test_refused_connection_names_the_url_and_what_to_do(closed_port_url: str) -
 def test_the_key_never_shows_in_the_connector_repr() -> None:
     connector = OpenAICompatibleConnector("http://127.0.0.1:1/v1", api_key=API_KEY)
     assert API_KEY not in repr(connector)
+
+
+@pytest.mark.parametrize(("finish", "cut"), [("length", True), ("stop", False)])
+def test_an_answer_stopped_at_max_tokens_is_marked_cut(
+    httpserver: HTTPServer, finish: str, cut: bool
+) -> None:
+    chunks = [chunk("", role=True), *(chunk(token) for token in TOKENS), chunk(finish=finish)]
+    httpserver.expect_request("/v1/chat/completions", method="POST").respond_with_response(
+        sse([*chunks, USAGE_CHUNK])
+    )
+    completion = connect(httpserver).complete(MESSAGES, model=MODEL_ID, options=OPTIONS)
+    assert completion.cut is cut and completion.text == "".join(TOKENS)

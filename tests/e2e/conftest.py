@@ -26,6 +26,12 @@ FIXED: `start = (page - 1) * per_page`
 WHY: Pages are numbered from 1, so page 1 must start at offset 0."""
 
 
+class Cut(str):
+    """A scripted answer the server ends at its token limit (finish_reason "length")."""
+
+    __slots__ = ()
+
+
 class ScriptedModel:
     def __init__(self, server: HTTPServer) -> None:
         self.server = server
@@ -71,9 +77,11 @@ class ScriptedModel:
         return self._answer(body, self.answers.pop(0))
 
     def _answer(self, body: dict[str, object], text: str) -> Response:
+        finish = "length" if isinstance(text, Cut) else "stop"
         if not body.get("stream"):
-            return Response(json.dumps(_completion(text)), content_type="application/json")
-        return Response(_sse(text), content_type="text/event-stream")
+            return Response(json.dumps(_completion(text, finish)),
+                            content_type="application/json")
+        return Response(_sse(text, finish), content_type="text/event-stream")
 
 
 def _asked(request: dict[str, object]) -> str:
@@ -85,10 +93,10 @@ def _chunk(delta: dict[str, str], finish: str | None) -> dict[str, object]:
             "choices": [{"index": 0, "delta": delta, "finish_reason": finish}]}
 
 
-def _sse(text: str) -> str:
+def _sse(text: str, finish: str) -> str:
     pieces = [_chunk({"role": "assistant", "content": ""}, None)]
     pieces += [_chunk({"content": text[i : i + 40]}, None) for i in range(0, len(text), 40)]
-    pieces.append(_chunk({}, "stop"))
+    pieces.append(_chunk({}, finish))
     usage = {"prompt_tokens": 100, "completion_tokens": max(1, len(text) // 4),
              "total_tokens": 100 + max(1, len(text) // 4)}
     pieces.append({"id": "chatcmpl-1", "object": "chat.completion.chunk", "created": 0,
@@ -96,9 +104,9 @@ def _sse(text: str) -> str:
     return "".join(f"data: {json.dumps(p)}\n\n" for p in pieces) + "data: [DONE]\n\n"
 
 
-def _completion(text: str) -> dict[str, object]:
+def _completion(text: str, finish: str) -> dict[str, object]:
     return {"id": "chatcmpl-1", "object": "chat.completion", "created": 0, "model": MODEL,
-            "choices": [{"index": 0, "finish_reason": "stop",
+            "choices": [{"index": 0, "finish_reason": finish,
                          "message": {"role": "assistant", "content": text}}],
             "usage": {"prompt_tokens": 100, "completion_tokens": 10, "total_tokens": 110}}
 

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from bot.cli import main
-from tests.e2e.conftest import MODEL, ScriptedModel, commit_all
+from tests.e2e.conftest import MODEL, Cut, ScriptedModel, commit_all
 from tests.host_pytest import HOST_PYTEST, HOST_PYTEST_CMD
 
 CORRECT_DIFF = '''The page offset forgets that pages start at 1.
@@ -390,3 +390,98 @@ def test_a_whole_file_answer_is_for_the_file_shown_even_if_others_define_its_nam
     assert "Reply with the whole corrected file bookshop/catalog.py" in scripted_model.prompts()[0]
     assert code == 0 and result["status"] == "fixed", result["attempts"]
     assert "+++ b/bookshop/catalog.py" in result["patch"] and "legacy.py" not in result["patch"]
+
+
+def test_an_answer_cut_at_the_token_limit_changes_the_next_question(
+    bookshop, scripted_model, tmp_path
+):
+    # The whole file, rewritten, cut before its end in the faulty function.
+    source = catalog(bookshop)
+    cut = Cut("Pages start at 1.\n```python\n" + source[: source.index("    start = page")])
+    scripted_model.script(cut, CORRECT_SEARCH_REPLACE)
+    code, result = fix(bookshop, scripted_model, tmp_path)
+    assert code == 0 and result["status"] == "fixed", "a first choice, not a lone sample"
+    first, _ = result["attempts"]
+    assert first["status"] in ("no-edits", "edit-did-not-apply"), first
+    assert "-token limit before its end" in first["detail"]
+    asked = scripted_model.repair_requests()
+    assert [r["max_tokens"] for r in asked] == [1024, 2048], "twice the room for the answer"
+    retry = scripted_model.prompts()[1]
+    assert "stopped at the" in retry and "only the lines that change" in retry
+    assert "whole corrected file" not in retry
+
+
+def test_an_answer_that_repeats_an_earlier_one_is_told_so_in_the_next_question(
+    bookshop, scripted_model, tmp_path
+):
+    scripted_model.script(BREAKS_ANOTHER_TEST, BREAKS_ANOTHER_TEST, CORRECT_SEARCH_REPLACE)
+    code, result = fix(bookshop, scripted_model, tmp_path, "--candidates", "3")
+    assert code == 0
+    assert [a["status"] for a in result["attempts"]] == ["regression", "validated"]
+    third = scripted_model.prompts()[2]
+    assert "same change as attempt 1 (regression)" in third
+    assert "same change as attempt 1" not in scripted_model.prompts()[1]
+
+
+LEDGER = '''"""Totals of a ledger."""
+
+
+def summarize(rows):
+    """Count, total, smallest and largest amount, and the mean, of `rows`."""
+    count = 0
+    total = 0
+    smallest = None
+    largest = None
+    for row in rows:
+        amount = row["amount"]
+        count += 2
+        total += amount
+        if smallest is None or amount < smallest:
+            smallest = amount
+        if largest is None or amount > largest:
+            largest = amount
+    mean = total / count if count else 0
+    return {
+        "count": count,
+        "total": total,
+        "smallest": smallest,
+        "largest": largest,
+        "mean": mean,
+    }
+'''
+GUTS_SUMMARIZE = '''Simpler:
+```python
+def summarize(rows):
+    return {"count": len(rows)}
+```
+'''
+FIXES_SUMMARIZE = '''Each row counts once.
+
+ledger.py
+```python
+<<<<<<< SEARCH
+        count += 2
+=======
+        count += 1
+>>>>>>> REPLACE
+```
+'''
+
+
+def test_a_candidate_gutting_a_long_function_is_sent_back_before_the_tests(
+    tmp_path, scripted_model
+):
+    repo = tmp_path / "ledger"
+    (repo / "tests").mkdir(parents=True)
+    (repo / "ledger.py").write_text(LEDGER)
+    (repo / "tests" / "test_ledger.py").write_text(
+        "from ledger import summarize\n\n\n"
+        "def test_count():\n    assert summarize([{'amount': 3}, {'amount': 5}])['count'] == 2\n")
+    commit_all(repo)
+    scripted_model.script(GUTS_SUMMARIZE, FIXES_SUMMARIZE)
+    code, result = fix(repo, scripted_model, tmp_path, "--candidates", "2")
+    assert code == 0 and result["status"] == "fixed"
+    gutted, fixed = result["attempts"]
+    assert gutted["status"] == "gutted" and gutted["validation"] is None, "it never ran"
+    assert "cuts summarize from 22 lines to 2" in gutted["detail"]
+    assert fixed["status"] == "validated" and "+        count += 1" in result["patch"]

@@ -6,6 +6,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.edits import apply_edits, parse_edits
+from bot.edits.parse import finished_part
 from bot.edits.symbols import IMPORTS_SYMBOL
 from bot.models import EditKind, FileEdit
 
@@ -448,3 +449,41 @@ def test_half_formed_answers_become_problems_not_exceptions(
     files = {"x.py": content, "tests/test_x.py": "def test_a():\n    assert 1\n"}
     result = apply_edits(edits, read=files.get, known_paths=tuple(files))
     assert len(result.failures) + len(result.files) >= (1 if edits else 0)
+
+
+# --- answers cut at the token limit -----------------------------------------------------
+
+FINISHED_BLOCK = """src/calc.py
+```python
+<<<<<<< SEARCH
+    return a - b
+=======
+    return a + b
+>>>>>>> REPLACE
+```
+"""
+
+
+def test_a_cut_answer_keeps_its_finished_blocks_and_drops_the_interrupted_one() -> None:
+    interrupted = "src/calc.py\n```python\n<<<<<<< SEARCH\n    return a * b\n=======\n    ret"
+    kept = finished_part(FINISHED_BLOCK + "\nAnd another:\n\n" + interrupted)
+    assert kept.startswith(FINISHED_BLOCK) and "a * b" not in kept
+    edits, _ = parse_edits(kept, known_paths=KNOWN)
+    assert edits == (sr("src/calc.py", "    return a - b\n", "    return a + b\n"),)
+
+
+def test_a_whole_function_cut_inside_its_body_is_not_applied_although_its_head_parses() -> None:
+    cut = "The fix:\n```python\ndef add(a, b):\n    if a is None:\n        raise ValueError\n"
+    assert parse_edits(cut, known_paths=KNOWN)[0], "the head alone is valid Python"
+    assert parse_edits(finished_part(cut), known_paths=KNOWN)[0] == ()
+
+
+def test_a_bare_search_without_its_replace_is_dropped() -> None:
+    cut = FINISHED_BLOCK + "src/calc.py\n<<<<<<< SEARCH\n    return a\n=======\n"
+    kept = finished_part(cut)
+    assert kept.startswith(FINISHED_BLOCK) and "    return a\n=" not in kept
+    assert len(parse_edits(kept, known_paths=KNOWN)[0]) == 1
+
+
+def test_an_answer_whose_blocks_all_finished_is_kept_whole() -> None:
+    assert finished_part(FINISHED_BLOCK + "\nThat is all.") == FINISHED_BLOCK + "\nThat is all."
