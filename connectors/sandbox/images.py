@@ -47,6 +47,7 @@ from connectors.sandbox.containers import (
     run_to_end,
     workspace_archive,
 )
+from connectors.sandbox.pip_errors import pip_failures
 
 VENV = "/opt/redfix-venv"
 DEPS_REPOSITORY = "redfix-deps"
@@ -347,8 +348,11 @@ def _failure_message(setup: Sequence[str], end: ContainerEnd) -> str:
     how = f"exit code {end.exit_code}" if end.termination is Termination.EXITED else end.termination
     commands = "; ".join(setup)
     tail = "\n".join(end.output.splitlines()[-30:])
+    failed = pip_failures(end.output)
+    named = f" pip could not install {', '.join(failed)}." if failed else ""
     return (
-        f"installing the repository's dependencies failed ({how}). Setup commands: {commands}. "
+        f"installing the repository's dependencies failed ({how}).{named} "
+        f"Setup commands: {commands}. "
         "Fix the `setup` list in .github/redfix.yml, or check that this machine reaches the "
         f"package index (ca_bundle / pip settings). Last output:\n{tail}"
     )

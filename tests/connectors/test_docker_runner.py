@@ -199,6 +199,17 @@ def test_failing_setup_raises_with_its_output(runner, tmp_path):
     assert "cannot-install" in str(raised.value)
 
 
+def test_a_pin_that_cannot_be_installed_is_named_in_the_error(runner, tmp_path):
+    missing = "redfix-no-such-package-7f3a==0.0.1"
+    source = make_repo(tmp_path, {"requirements.txt": f"# {uuid.uuid4().hex}\n{missing}\n"})
+    spec = RunSpec(source=source, argv=PYTEST, setup=("pip install -r requirements.txt",),
+                   dependency_files=("requirements.txt",))
+    with pytest.raises(SandboxError) as raised:
+        runner.run(spec)
+    assert f"pip could not install {missing} (no release of it for this Python)" in \
+        str(raised.value)
+
+
 def test_dependency_image_keeps_nothing_of_the_setup_run(runner, docker_client, tmp_path):
     """Its config is redfix's alone: no labels of the set-up run, no pip or TLS settings."""
     runner.run(RunSpec(source=make_repo(tmp_path, CALC), argv=PYTEST, timeout_s=60))
