@@ -16,6 +16,7 @@ import jinja2
 import prompts
 
 from bot.models import ChatMessage, CodeSpan, Lessons, TestCase
+from bot.rationale import GivenLines
 from bot.redact import redact
 from bot.sourcefiles import is_test_path
 
@@ -266,8 +267,11 @@ def rationale_messages(
 ) -> list[ChatMessage]:
     """Asks for WRONG / FIXED / WHY about a validated diff (see bot/rationale.py)."""
     listed = "\n".join(f"{case.key}: {head(case.message, 300)}" for case in failures)
+    wrong, fixed = GivenLines.of(diff).prompt_lines()
     user = render(
         "rationale.j2",
+        wrong=redact(wrong, known_secrets=secrets),
+        fixed=redact(fixed, known_secrets=secrets),
         failures=as_data(head(listed, MAX_MESSAGE_CHARS), secrets),
         diff=redact(head(diff, MAX_TRACEBACK_CHARS), known_secrets=secrets),
         diff_fence=fence_for(diff),

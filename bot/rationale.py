@@ -1,7 +1,8 @@
 """The explanation that goes with a validated fix, checked against the fix's own diff.
 
 The model is asked, after validation, for three lines: WRONG (the old code, copied from a
-removed line), FIXED (the new code, copied from an added line) and WHY. Reviewers read this
+removed line), FIXED (the new code, copied from an added line) and WHY; the prompt gives
+it the first of each to copy (answer_lines). Reviewers read this
 text first, so it is published only when the code it quotes says what the diff does: what
 it calls wrong must be removed by the diff and what it calls the fix must be added.
 """
@@ -64,19 +65,87 @@ class ChangedLines:
         return _distinct(code, self.added, self.removed)
 
 
-def parse_rationale(answer: str) -> Rationale | str:
-    """The three fields of the model's answer, or a sentence saying what is missing."""
+@dataclass(frozen=True)
+class GivenLines:
+    """The first removed and first added lines of a diff, which the prompt gives the model
+    to copy into WRONG and FIXED (a small model copies a line shown to it far more
+    reliably than it picks one). None: no such line, or one that cannot be quoted."""
+
+    removed: str | None
+    added: str | None
+    removes_code: bool
+
+    @classmethod
+    def of(cls, diff: str) -> GivenLines:
+        lines = diff.splitlines()
+        removed, added = _first(lines, "-"), _first(lines, "+")
+        return cls(_plain(removed), _plain(added), removed is not None)
+
+    def prompt_lines(self) -> tuple[str, str]:
+        """What the WRONG and FIXED lines of the answer should say."""
+        if not self.removes_code:
+            wrong = "nothing"
+        else:
+            wrong = f"`{self.removed}`" if self.removed else PLACEHOLDER.format("removed", "-")
+        fixed = f"`{self.added}`" if self.added else PLACEHOLDER.format("added", "+")
+        return wrong, fixed
+
+
+PLACEHOLDER = "`<one {} line, copied exactly from a line starting with {}>`"
+
+
+def _first(lines: list[str], sign: str) -> str | None:
+    changed = (line[1:].strip() for line in lines
+               if line.startswith(sign) and not line.startswith(sign * 3))
+    return next((line for line in changed if line), None)
+
+
+def _plain(line: str | None) -> str | None:
+    return None if line is None or "`" in line else line
+
+
+def parse_rationale(answer: str, given: GivenLines | None = None) -> Rationale | str:
+    """The three fields of the model's answer, or a sentence saying what is missing.
+
+    With `given`, an answer that is only the sentence (small models often leave the
+    copied lines out) is its WHY, and WRONG and FIXED are the lines it was given."""
     fields: dict[str, str] = {}
+    prose = []
     for line in answer.splitlines():
         found = FIELD.match(line)
-        if found and found.group(1).upper() not in fields:
+        if found is None:
+            prose.append(line.strip())
+        elif found.group(1).upper() not in fields and not _placeholder(found.group(2)):
             fields[found.group(1).upper()] = found.group(2).strip()
+    if given is not None:
+        _fill(fields, given, why=" ".join(part for part in prose if part))
     missing = [name for name in ("WRONG", "FIXED", "WHY") if not fields.get(name, "").strip()]
     if "WRONG" in missing and "WRONG" in fields:
         missing.remove("WRONG")  # an empty WRONG is allowed: the fix may only add code
     if missing:
         return f"the answer has no {', '.join(missing)} line"
     return Rationale(_unquoted(fields["WRONG"]), _unquoted(fields["FIXED"]), fields["WHY"])
+
+
+def _first_sentences(text: str, count: int = 2) -> str:
+    """The first `count` sentences: a reviewer's summary, not the model's essay."""
+    ends = [found.end() for found in re.finditer(r"[.!?](?=\s|$)", text)]
+    return text[: ends[count - 1]] if len(ends) >= count else text
+
+
+def _placeholder(value: str) -> bool:
+    """The prompt's own `<...>` description copied back instead of an answer."""
+    bare = _unquoted(value)
+    return bare.startswith("<") and bare.endswith(">")
+
+
+def _fill(fields: dict[str, str], given: GivenLines, *, why: str) -> None:
+    if not fields.get("WHY") and why:
+        fields["WHY"] = _first_sentences(why)
+    if "WRONG" not in fields and (given.removed or not given.removes_code):
+        fields["WRONG"] = given.removed or "nothing"
+    if not fields.get("FIXED") and given.added:
+        fields["FIXED"] = given.added
 
 
 def check_rationale(rationale: Rationale, diff: str) -> str:

@@ -9,7 +9,7 @@ from bot.errors import ModelServiceError
 from bot.models import Attempt, GenerationOptions, TestCase
 from bot.ports import AIServiceConnector, Progress
 from bot.prompting import rationale_messages
-from bot.rationale import check_rationale, left_out, parse_rationale
+from bot.rationale import GivenLines, check_rationale, left_out, parse_rationale
 
 OPTIONS = GenerationOptions(temperature=0.0, seed=0, max_tokens=300)
 
@@ -33,7 +33,7 @@ def write_rationale(
     except ModelServiceError as exc:  # an explanation is never worth losing a validated fix
         progress.stage(f"rationale: none ({exc})")
         return left_out(f"the model server did not answer ({exc})")
-    parsed = parse_rationale(answer)
+    parsed = parse_rationale(answer, GivenLines.of(chosen.diff))
     problem = parsed if isinstance(parsed, str) else check_rationale(parsed, chosen.diff)
     if problem or isinstance(parsed, str):
         progress.stage(f"rationale: left out: {problem}")

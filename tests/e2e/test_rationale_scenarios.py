@@ -35,6 +35,8 @@ def test_a_right_explanation_is_written_from_the_validated_diff(bookshop, script
     (asked,) = scripted_model.rationale_prompts()
     assert "+    start = (page - 1) * per_page" in asked, "the chosen diff is what it explains"
     assert "test_first_page_starts_with_first_item: failed -> passed" in asked
+    assert "WRONG: `start = page * per_page`\nFIXED: `start = (page - 1) * per_page`" in asked, \
+        "the lines to quote are given, to be copied"
     assert result["timings"]["rationale"] >= 0
 
 

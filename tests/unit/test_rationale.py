@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.rationale import Rationale, check_rationale, left_out, parse_rationale
+from bot.rationale import GivenLines, Rationale, check_rationale, left_out, parse_rationale
 
 DIFF = """--- a/bookshop/catalog.py
 +++ b/bookshop/catalog.py
@@ -85,3 +85,37 @@ def test_markdown_decorations_around_the_fields_are_read():
 
 def test_left_out_says_so():
     assert left_out("it calls `a` the fix").startswith("The model's explanation was left out: it")
+
+
+def test_the_prompt_gives_the_first_removed_and_added_lines_to_copy():
+    given = GivenLines.of(DIFF)
+    assert given.prompt_lines() == ("`start = page * per_page`", "`start = (page - 1) * per_page`")
+    assert GivenLines.of(DIFF.replace("-    start = page * per_page\n", "")).prompt_lines()[0] \
+        == "nothing", "a fix that only adds code"
+    ticked = GivenLines.of(DIFF.replace("(page - 1) * per_page", "f(`x`)"))
+    assert ticked.added is None and "<one added line" in ticked.prompt_lines()[1]
+
+
+def test_a_sentence_alone_is_the_why_of_the_lines_it_was_given():
+    answer = ("The removed code `start = page * per_page` skipped the first page. The added "
+              "code `start = (page - 1) * per_page` starts at 0. It also keeps the slice. "
+              "And more.")
+    parsed = parse_rationale(answer, GivenLines.of(DIFF))
+    assert isinstance(parsed, Rationale) and check_rationale(parsed, DIFF) == ""
+    assert parsed.wrong == "start = page * per_page"
+    assert parsed.fixed == "start = (page - 1) * per_page"
+    assert parsed.why.endswith("starts at 0."), "two sentences at most"
+
+
+def test_a_sentence_alone_is_still_checked_against_the_diff():
+    answer = "It should be calculated as `start = page * per_page`, the old way."
+    parsed = parse_rationale(answer, GivenLines.of(DIFF))
+    assert isinstance(parsed, Rationale)
+    assert "presents `start = page * per_page` as right" in check_rationale(parsed, DIFF)
+
+
+def test_the_prompts_placeholder_copied_back_is_no_answer():
+    copied = ("WRONG: `<one removed line, copied exactly from a line starting with ->`\n"
+              "FIXED: `start = (page - 1) * per_page`\n"
+              "WHY: <one sentence: why the removed code made the tests fail>")
+    assert parse_rationale(copied) == "the answer has no WRONG, WHY line"
