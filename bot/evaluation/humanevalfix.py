@@ -11,7 +11,6 @@ they guard against regressions. A record without usable examples is excluded.
 from __future__ import annotations
 
 import ast
-import json
 import textwrap
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -19,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.errors import UsageError
+from bot.evaluation.jsonl import jsonl_records
 from bot.evaluation.tasks import EvalTask
 
 SUITE = "humanevalfix"
@@ -166,24 +166,12 @@ def humanevalfix_task(record: Mapping[str, Any]) -> EvalTask:
 
 def load_humanevalfix(path: Path) -> list[EvalTask]:
     """Every record of a HumanEvalFix JSONL file, as tasks, in file order."""
-    try:
-        lines = path.read_text(encoding="utf-8").splitlines()
-    except OSError as exc:
-        raise UsageError(f"{path}: cannot read the HumanEvalFix file ({exc.strerror})") from exc
     tasks = []
-    for number, line in enumerate(lines, start=1):
-        if not line.strip():
-            continue
-        try:
-            record = json.loads(line)
-        except ValueError as exc:
-            raise UsageError(f"{path}:{number}: not a JSON object ({exc})") from exc
-        if not isinstance(record, dict):
-            raise UsageError(f"{path}:{number}: expected a JSON object per line")
+    for where, record in jsonl_records(path, what="HumanEvalFix file"):
         try:
             tasks.append(humanevalfix_task(record))
         except UsageError as exc:
-            raise UsageError(f"{path}:{number}: {exc}") from exc
+            raise UsageError(f"{where}: {exc}") from exc
     if not tasks:
         raise UsageError(f"{path}: no tasks in the file")
     return tasks

@@ -13,12 +13,12 @@ again plus the bug's `extra_tests` (other test modules that pass on the fix).
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 from bot.errors import UsageError
+from bot.evaluation.jsonl import jsonl_records
 from bot.evaluation.tasks import EvalTask
 
 SUITE = "realbugs"
@@ -116,22 +116,9 @@ def _functions(record: Mapping[str, Any]) -> list[str]:
 def load_realbugs(root: Path) -> list[EvalTask]:
     """Every bug of `root`/bugs.jsonl, in file order."""
     path = root / BUGS
-    try:
-        lines = path.read_text(encoding="utf-8").splitlines()
-    except OSError as exc:
-        raise UsageError(f"{path}: cannot read the built bug list ({exc.strerror}); build it "
-                         "with `python -m bench.realbugs.build --out DIR`") from exc
-    tasks = []
-    for number, line in enumerate(lines, start=1):
-        if not line.strip():
-            continue
-        try:
-            record = json.loads(line)
-        except ValueError as exc:
-            raise UsageError(f"{path}:{number}: not JSON ({exc})") from exc
-        if not isinstance(record, dict):
-            raise UsageError(f"{path}:{number}: expected a JSON object per line")
-        tasks.append(realbug_task(record, root=root, where=f"{path}:{number}"))
+    records = jsonl_records(path, what="built bug list", how_to_fix="; build it with "
+                            "`python -m bench.realbugs.build --out DIR`")
+    tasks = [realbug_task(record, root=root, where=where) for where, record in records]
     if not tasks:
         raise UsageError(f"{path}: no bugs in the file")
     return tasks

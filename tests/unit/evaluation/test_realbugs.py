@@ -82,7 +82,7 @@ def test_a_bug_excluded_by_the_builder_keeps_its_reason(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(("line", "says"), [
-    ("{not json", "bugs.jsonl:1: not JSON"),
+    ("{not json", "bugs.jsonl:1: not a JSON object"),
     ("[1, 2]", "bugs.jsonl:1: expected a JSON object"),
     (json.dumps({"id": "x"}), "needs project, test_files, failing_tests, changed_files"),
     (json.dumps(record(changed_files=[])), "proj-1 names no changed source file"),
