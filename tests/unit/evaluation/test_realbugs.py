@@ -77,8 +77,10 @@ def test_a_bug_whose_interpreter_is_gone_is_excluded_with_the_way_back(tmp_path:
 
 
 def test_a_bug_excluded_by_the_builder_keeps_its_reason(tmp_path: Path) -> None:
-    (task,) = load_realbugs(built(tmp_path, record(excluded="the fixed tests fail offline")))
-    assert task.excluded == "the fixed tests fail offline"
+    root = built(tmp_path, record(excluded="cannot install requests-async==0.5.0"))
+    (root / "proj-1" / TEST_FILE).unlink()  # a half-built checkout is never read
+    (task,) = load_realbugs(root)
+    assert task.excluded == "cannot install requests-async==0.5.0" and task.files == {}
 
 
 @pytest.mark.parametrize(("line", "says"), [
