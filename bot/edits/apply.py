@@ -15,13 +15,24 @@ changed file that still parses; `failures` each edit or file that went wrong.
 from __future__ import annotations
 
 import ast
+import difflib
 from collections.abc import Callable, Sequence
 
 from bot.edits.matching import Located, locate, splice
 from bot.edits.paths import is_test_path
 from bot.edits.refusal import Refusal
-from bot.edits.symbols import IMPORTS_SYMBOL, add_imports, defines, replace_definition
+from bot.edits.symbols import (
+    IMPORTS_SYMBOL,
+    add_imports,
+    defines,
+    definition_source,
+    replace_definition,
+)
 from bot.models import ApplyResult, EditFailure, EditKind, FileEdit
+
+# How much closer to one file's definition than to any other's a rewrite without a file
+# name must be to be applied there.
+CLEARLY_CLOSER = 0.1
 
 Reader = Callable[[str], str | None]
 
@@ -203,6 +214,8 @@ def _choose_holder(
     edit: FileEdit, holders: list[str], *, workspace: _Workspace, what: str
 ) -> str | Refusal:
     sources = [path for path in holders if not is_test_path(path)] or holders
+    if len(sources) > 1 and edit.kind is EditKind.WHOLE_FUNCTION:
+        sources = _closest_definition(edit, sources, workspace=workspace)
     if len(sources) == 1:
         return sources[0]
     if len(sources) > 1:
@@ -212,6 +225,23 @@ def _choose_holder(
         if fallback:
             return fallback
     return Refusal(f"{what} in none of the known files; name the file the edit is for")
+
+
+def _closest_definition(
+    edit: FileEdit, holders: list[str], *, workspace: _Workspace
+) -> list[str]:
+    """The one file whose definition the rewrite clearly resembles most (modules that all
+    define `match` say nothing by the name alone), else all of them."""
+    similarity = {}
+    for path in holders:
+        current = definition_source(workspace.content(path) or "", edit.symbol)
+        similarity[path] = (
+            difflib.SequenceMatcher(None, current, edit.replace).ratio() if current else 0.0
+        )
+    ranked = sorted(holders, key=lambda path: similarity[path], reverse=True)
+    if similarity[ranked[0]] - similarity[ranked[1]] >= CLEARLY_CLOSER:
+        return ranked[:1]
+    return holders
 
 
 def _only_source(known_paths: Sequence[str]) -> str:

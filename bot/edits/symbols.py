@@ -74,6 +74,15 @@ def defines(content: str, symbol: str) -> bool:
     return any(symbol in (found.qualname, found.node.name) for found in definitions(tree))
 
 
+def definition_source(content: str, symbol: str) -> str | None:
+    """The source of `symbol`'s one definition in `content`; None if it has not exactly one."""
+    tree = _parse(content, what="the file")
+    found = None if isinstance(tree, Refusal) else _find(tree, symbol)
+    if found is None or isinstance(found, Refusal):
+        return None
+    return source_of(content.splitlines(keepends=True), found.node)
+
+
 def _find(tree: ast.Module, symbol: str) -> Located | Refusal | None:
     everything = definitions(tree)
     exact = [found for found in everything if found.qualname == symbol]

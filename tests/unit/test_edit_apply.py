@@ -515,3 +515,17 @@ def test_diff_then_parse_then_apply_round_trips(original: str, patched: str) -> 
         assert problems == ()
         assert result.failures == ()
         assert result.files["f.txt"] == patched
+
+
+def test_a_rewrite_goes_to_the_one_definition_it_clearly_resembles() -> None:
+    # Every rule module defines `match`; the rewrite is of the one about git pushes.
+    push = ("def match(command):\n    return ('push' in command.script_parts\n"
+            "            and 'set-upstream' in command.output)\n")
+    rebase = "def match(command):\n    return command.script.startswith('git rebase')\n"
+    files = {"rules/git_push.py": push, "rules/git_rebase.py": rebase}
+    rewrite = ("def match(command):\n    return ('push' in command.script_parts\n"
+               "            and 'set-upstream' in command.output.lower())\n")
+    result = run([function(rewrite, "match", path="")], files, known_paths=tuple(files))
+    assert result.failures == ()
+    assert set(result.files) == {"rules/git_push.py"}
+    assert "output.lower()" in result.files["rules/git_push.py"]
