@@ -41,6 +41,9 @@ class AIServiceConnector(Protocol):
     ) -> Completion:
         """One chat completion; streams tokens to `on_token` as they arrive."""
 
+    def context_tokens(self, model: str) -> int | None:
+        """The model's context window as its server reports it; None if it does not say."""
+
 
 class SandboxRunner(Protocol):
     """Runs a command over a copy of a repository, isolated from the host's files."""

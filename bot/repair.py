@@ -10,7 +10,6 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Protocol, runtime_checkable
 
 from bot.diffs import unified_diff
 from bot.edits.apply import apply_edits
@@ -47,20 +46,10 @@ MAX_SHRINKS = 2  # smaller prompts tried after the server refused one for its le
 PromptFor = Callable[[Window], list[ChatMessage] | None]
 
 
-@runtime_checkable
-class ReportsContextWindow(Protocol):
-    """A connector that can ask its server for the model's context window."""
-
-    def context_tokens(self, model: str) -> int | None: ...
-
-
 def context_window(connector: AIServiceConnector, model: str, configured: int) -> Window:
     """The model's window: what its server reports, capped by `configured`
     (REDFIX_CONTEXT_TOKENS; 0 for none), else DEFAULT_CONTEXT_TOKENS."""
-    reported = (
-        connector.context_tokens(model) if isinstance(connector, ReportsContextWindow) else None
-    )
-    known = [tokens for tokens in (reported, configured) if tokens]
+    known = [tokens for tokens in (connector.context_tokens(model), configured) if tokens]
     return Window(min(known) if known else DEFAULT_CONTEXT_TOKENS)
 
 

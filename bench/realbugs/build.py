@@ -22,17 +22,14 @@ from typing import Any
 
 from bench.realbugs.repos import PROJECTS, RepoError, git, mirror_dir, show, tree_paths
 from bench.realbugs.venvs import cache_root, ensure_venv
+from bot.evaluation.jsonl import jsonl_records
 
 BUGS = Path(__file__).with_name("bugs.jsonl")
 REFERENCE = "_reference"
 
 
 def read_bugs(path: Path) -> list[dict[str, Any]]:
-    try:
-        lines = path.read_text(encoding="utf-8").splitlines()
-    except OSError as exc:
-        raise SystemExit(f"{path}: cannot read the bug list ({exc.strerror})") from exc
-    return [json.loads(line) for line in lines if line.strip()]
+    return [record for _, record in jsonl_records(path, what="bug list")]
 
 
 def overlay_commit(repo: Path, mirror: Path, commit: str, paths: Sequence[str],

@@ -13,6 +13,7 @@ import ast
 from collections.abc import Mapping
 
 from bot.edits.paths import is_test_path
+from bot.edits.symbols import definitions
 
 LONG_FUNCTION_LINES = 20
 KEPT_SHARE = 0.4
@@ -54,15 +55,8 @@ def function_lengths(source: str) -> dict[str, int] | None:
         tree = ast.parse(source)
     except (SyntaxError, ValueError):
         return None
-    lengths: dict[str, int] = {}
-    _collect(tree, "", lengths)
-    return lengths
-
-
-def _collect(node: ast.AST, prefix: str, lengths: dict[str, int]) -> None:
-    for child in ast.iter_child_nodes(node):
-        if isinstance(child, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
-            name = f"{prefix}{child.name}"
-            if not isinstance(child, ast.ClassDef):
-                lengths[name] = (child.end_lineno or child.lineno) - child.lineno + 1
-            _collect(child, f"{name}.", lengths)
+    return {
+        found.qualname: found.end - found.start
+        for found in definitions(tree)
+        if not isinstance(found.node, ast.ClassDef)
+    }

@@ -26,6 +26,9 @@ class MeteredConnector:
     def ensure_model(self, model: str) -> None:
         self.inner.ensure_model(model)
 
+    def context_tokens(self, model: str) -> int | None:
+        return self.inner.context_tokens(model)
+
     def complete(
         self,
         messages: Sequence[ChatMessage],

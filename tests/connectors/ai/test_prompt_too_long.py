@@ -27,7 +27,9 @@ from bot.errors import (
     ModelServiceUnreachable,
     PromptTooLong,
 )
+from bot.evaluation.metering import MeteredConnector
 from bot.models import ChatMessage, GenerationOptions
+from bot.repair import context_window
 from connectors.ai.failures import error_for_status, prompt_too_long
 from connectors.ai.ollama import OllamaServiceConnector
 from connectors.ai.openai_compat import OpenAICompatibleConnector
@@ -189,6 +191,15 @@ def test_llama_cpp_reports_its_window_in_props_and_is_asked_once(httpserver: HTT
     assert connector.context_tokens(MODEL_ID) == 4096
     assert connector.context_tokens(MODEL_ID) == 4096
     assert len([r for r, _ in httpserver.log if r.path == "/props"]) == 1
+
+
+def test_the_evaluation_harness_asks_the_server_too(httpserver: HTTPServer) -> None:
+    httpserver.expect_request("/props").respond_with_json(
+        {"default_generation_settings": {"n_ctx": 4096}}
+    )
+    metered = MeteredConnector(connect(httpserver))
+    assert context_window(metered, MODEL_ID, configured=0).tokens == 4096
+    assert context_window(metered, MODEL_ID, configured=2048).tokens == 2048, "the cap"
 
 
 def test_vllm_reports_its_window_as_max_model_len(httpserver: HTTPServer) -> None:
