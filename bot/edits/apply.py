@@ -15,24 +15,20 @@ changed file that still parses; `failures` each edit or file that went wrong.
 from __future__ import annotations
 
 import ast
-import difflib
 from collections.abc import Callable, Sequence
 
 from bot.edits.matching import Located, locate, splice
 from bot.edits.paths import is_test_path
 from bot.edits.refusal import Refusal
 from bot.edits.symbols import (
+    CLEARLY_CLOSER,
     IMPORTS_SYMBOL,
     add_imports,
     defines,
-    definition_source,
     replace_definition,
+    resemblance,
 )
 from bot.models import ApplyResult, EditFailure, EditKind, FileEdit
-
-# How much closer to one file's definition than to any other's a rewrite without a file
-# name must be to be applied there.
-CLEARLY_CLOSER = 0.1
 
 Reader = Callable[[str], str | None]
 
@@ -232,12 +228,10 @@ def _closest_definition(
 ) -> list[str]:
     """The one file whose definition the rewrite clearly resembles most (modules that all
     define `match` say nothing by the name alone), else all of them."""
-    similarity = {}
-    for path in holders:
-        current = definition_source(workspace.content(path) or "", edit.symbol)
-        similarity[path] = (
-            difflib.SequenceMatcher(None, current, edit.replace).ratio() if current else 0.0
-        )
+    similarity = {
+        path: resemblance(workspace.content(path) or "", edit.symbol, edit.replace)
+        for path in holders
+    }
     ranked = sorted(holders, key=lambda path: similarity[path], reverse=True)
     if similarity[ranked[0]] - similarity[ranked[1]] >= CLEARLY_CLOSER:
         return ranked[:1]

@@ -13,6 +13,7 @@ those names. They travel as a WHOLE_FUNCTION edit whose symbol is IMPORTS_SYMBOL
 from __future__ import annotations
 
 import ast
+import difflib
 import textwrap
 from dataclasses import dataclass
 
@@ -20,6 +21,9 @@ from bot.edits.docstrings import keep_docstring
 from bot.edits.refusal import Refusal
 
 IMPORTS_SYMBOL = "import"
+# How much closer to one definition than to any other of the same name a rewrite must be
+# to be taken as meant for it (the model names `fetch`; two classes define it).
+CLEARLY_CLOSER = 0.1
 
 _DEF_TYPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
 Definition = ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef
@@ -74,23 +78,39 @@ def defines(content: str, symbol: str) -> bool:
     return any(symbol in (found.qualname, found.node.name) for found in definitions(tree))
 
 
-def definition_source(content: str, symbol: str) -> str | None:
-    """The source of `symbol`'s one definition in `content`; None if it has not exactly one."""
+def resemblance(content: str, symbol: str, rewrite: str) -> float:
+    """How alike (0..1) `rewrite` is to the closest definition of `symbol` in `content`."""
     tree = _parse(content, what="the file")
-    found = None if isinstance(tree, Refusal) else _find(tree, symbol)
-    if found is None or isinstance(found, Refusal):
-        return None
-    return source_of(content.splitlines(keepends=True), found.node)
+    if isinstance(tree, Refusal):
+        return 0.0
+    lines = content.splitlines(keepends=True)
+    return max((_likeness(lines, found, rewrite) for found in _named(tree, symbol)), default=0.0)
 
 
-def _find(tree: ast.Module, symbol: str) -> Located | Refusal | None:
+def _likeness(lines: list[str], found: Located, rewrite: str) -> float:
+    return difflib.SequenceMatcher(None, source_of(lines, found.node), rewrite).ratio()
+
+
+def _named(tree: ast.Module, symbol: str) -> list[Located]:
     everything = definitions(tree)
     exact = [found for found in everything if found.qualname == symbol]
-    named = exact or [found for found in everything if found.node.name == symbol]
+    return exact or [found for found in everything if found.node.name == symbol]
+
+
+def _find(
+    tree: ast.Module, symbol: str, *, lines: list[str] | None = None, rewrite: str = ""
+) -> Located | Refusal | None:
+    """The one definition `symbol` names; among several, the one `rewrite` clearly resembles."""
+    named = _named(tree, symbol)
     if len(named) == 1:
         return named[0]
     if not named:
         return None
+    if lines is not None and rewrite:
+        ranked = sorted(named, key=lambda found: _likeness(lines, found, rewrite), reverse=True)
+        first, second = (_likeness(lines, found, rewrite) for found in ranked[:2])
+        if first - second >= CLEARLY_CLOSER:
+            return ranked[0]
     places = ", ".join(f"{found.qualname} (line {found.start + 1})" for found in named)
     return Refusal(
         f"{symbol} is defined {len(named)} times: {places}; "
@@ -123,7 +143,7 @@ def replace_definition(content: str, symbol: str, *, replacement: str) -> str | 
     if isinstance(rewrite, Refusal):
         return rewrite
     node, text, model_lines = rewrite
-    target = _find(tree, symbol)
+    target = _find(tree, symbol, lines=content.splitlines(keepends=True), rewrite=text)
     if isinstance(target, Refusal):
         return target
     if target is None:

@@ -42,6 +42,8 @@ def add_eval_parser(commands: Any) -> None:
                         help="where the tasks' tests run (default local, as recorded runs did)")
     parser.add_argument("--limit", type=int, help="run N tasks (the first N, or drawn with --seed)")
     parser.add_argument("--seed", type=int, help="draw the --limit tasks with this seed")
+    parser.add_argument("--scoreable-only", dest="scoreable_only", action="store_true",
+                        help="leave out the tasks the suite excludes before drawing --limit")
     parser.add_argument("--jobs", type=int, default=1, help="tasks run at the same time")
     parser.add_argument("--out", type=Path, default=Path("redfix-eval"), help="output directory")
     parser.add_argument("--baseline", action="store_true", help="also run the naive baseline")
@@ -109,6 +111,7 @@ def run_eval_command(args: argparse.Namespace, env: Mapping[str, str]) -> int:
     from connectors.sandbox.factory import runner_for
 
     from bot.evaluation.runner import eval_settings, rebuild_reports, run_suite
+    from bot.evaluation.tasks import scoreable
 
     if args.report_only:
         print_report(rebuild_reports(args.out))
@@ -121,7 +124,8 @@ def run_eval_command(args: argparse.Namespace, env: Mapping[str, str]) -> int:
                                 api_key=env.get("REDFIX_API_KEY"),
                                 timeout_s=settings.model_timeout_s)
     modes = 2 if args.baseline and not args.baseline_only else 1
-    count = min(len(tasks), args.limit or len(tasks)) * modes
+    pool = len(scoreable(tasks)) if args.scoreable_only else len(tasks)
+    count = min(pool, args.limit or pool) * modes
     runner = runner_for(settings)  # "docker" with the daemon down: SandboxUnavailable, exit 3
     try:
         report = run_suite(
@@ -131,6 +135,7 @@ def run_eval_command(args: argparse.Namespace, env: Mapping[str, str]) -> int:
             jobs=args.jobs,
             seed=args.seed,
             limit=args.limit,
+            scoreable_only=args.scoreable_only,
             out_dir=args.out,
             baseline=args.baseline or args.baseline_only,
             redfix=not args.baseline_only,

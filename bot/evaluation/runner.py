@@ -31,7 +31,7 @@ from bot.evaluation.redfix_run import run_redfix
 from bot.evaluation.report import RunInfo, markdown_report
 from bot.evaluation.results import Mode, TaskRun, Verdict, run_from_json, run_to_json
 from bot.evaluation.taskrepo import TaskRepo, materialize, qualify
-from bot.evaluation.tasks import EvalTask, select_tasks
+from bot.evaluation.tasks import EvalTask, scoreable, select_tasks
 from bot.localize import Localizer, TracebackLocalizer
 from bot.localizers import build_localizer
 from bot.ports import AIServiceConnector, SandboxRunner
@@ -164,12 +164,17 @@ def _load(path: Path) -> TaskRun | None:
     return None if run.verdict is Verdict.ERROR else run  # a broken run is tried again
 
 
-def selection_text(selected: int, total: int, *, limit: int | None, seed: int | None) -> str:
+def selection_text(
+    selected: int, total: int, *, limit: int | None, seed: int | None, left_out: int = 0
+) -> str:
+    kind = "scoreable tasks" if left_out else "tasks"
     if limit is None or limit >= total:
-        return f"all {total} tasks"
-    if seed is None:
-        return f"the first {selected} of {total} tasks"
-    return f"{selected} of {total} tasks drawn with seed {seed}"
+        text = f"all {total} {kind}"
+    elif seed is None:
+        text = f"the first {selected} of {total} {kind}"
+    else:
+        text = f"{selected} of {total} {kind} drawn with seed {seed}"
+    return text + (f" ({left_out} the suite excludes left out)" if left_out else "")
 
 
 def settings_text(settings: Settings, *, sandbox: str, localizer: str) -> str:
@@ -187,6 +192,7 @@ def run_suite(
     jobs: int = 1,
     seed: int | None = None,
     limit: int | None = None,
+    scoreable_only: bool = False,
     out_dir: Path,
     baseline: bool = False,
     redfix: bool = True,
@@ -195,8 +201,13 @@ def run_suite(
     resume: bool = False,
     on_run: Callable[[TaskRun], None] | None = None,
 ) -> EvalReport:
-    """Run the selected tasks (`jobs` at a time) and write the JSON, Markdown and PNG reports."""
-    selected = select_tasks(tasks, limit=limit, seed=seed)
+    """Run the selected tasks (`jobs` at a time) and write the JSON, Markdown and PNG reports.
+
+    With `scoreable_only`, tasks the suite already knows it cannot score are left out
+    before the draw, so `limit` tasks are all scored (the selection text says so).
+    """
+    drawn_from = scoreable(tasks) if scoreable_only else list(tasks)
+    selected = select_tasks(drawn_from, limit=limit, seed=seed)
     modes = tuple(m for m, on in ((Mode.REDFIX, redfix), (Mode.BASELINE, baseline)) if on)
     out_dir.mkdir(parents=True, exist_ok=True)
     runner = runner or LocalRunner()
@@ -211,7 +222,8 @@ def run_suite(
     info = RunInfo(
         suite=selected[0].suite if selected else "",
         model=settings.model,
-        selection=selection_text(len(selected), len(tasks), limit=limit, seed=seed),
+        selection=selection_text(len(selected), len(drawn_from), limit=limit, seed=seed,
+                                 left_out=len(tasks) - len(drawn_from)),
         settings=settings_text(settings, sandbox=runner.kind,
                                localizer=localizer_name(context.localizer)),
     )

@@ -56,3 +56,8 @@ def select_tasks(
     sampler = random.Random(seed)  # noqa: S311 - a reproducible sample, not a secret
     chosen = set(sampler.sample(range(len(tasks)), limit))
     return [task for index, task in enumerate(tasks) if index in chosen]
+
+
+def scoreable(tasks: Sequence[EvalTask]) -> list[EvalTask]:
+    """The tasks not already known to be unscoreable (a draw from them is all scored)."""
+    return [task for task in tasks if not task.excluded]

@@ -358,6 +358,20 @@ def test_a_method_name_in_two_classes_is_ambiguous_unless_the_class_is_shown() -
     assert "        return self.w + self.h\n" in patched  # Rect.area is untouched
 
 
+def test_a_bare_method_goes_to_the_one_of_its_name_it_clearly_resembles() -> None:
+    """Seen on tornado: "fetch is defined 2 times: HTTPClient.fetch, AsyncHTTPClient.fetch"
+    refused answers that plainly rewrote one of them."""
+    circle = run([function("def area(self):\n    return math.pi * self.r ** 2\n", "area")],
+                 {"shapes.py": SHAPES})
+    assert circle.failures == ()
+    assert circle.files["shapes.py"] == SHAPES.replace("math.pi * self.r\n",
+                                                       "math.pi * self.r ** 2\n")
+    rect = run([function("def area(self):\n    return self.w * self.h\n", "area")],
+               {"shapes.py": SHAPES})
+    assert rect.files["shapes.py"] == SHAPES.replace("return self.w + self.h",
+                                                     "return self.w * self.h")
+
+
 def test_a_class_shown_with_a_new_method_gets_it_added() -> None:
     shown = function(
         "class Circle:\n    def diameter(self):\n        return 2 * self.r\n", "Circle"

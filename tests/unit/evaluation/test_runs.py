@@ -17,8 +17,9 @@ from bot.evaluation.results import (
     run_from_json,
     run_to_json,
 )
+from bot.evaluation.runner import selection_text
 from bot.evaluation.taskrepo import HiddenResult
-from bot.evaluation.tasks import EvalTask, select_tasks
+from bot.evaluation.tasks import EvalTask, scoreable, select_tasks
 from bot.models import Attempt, AttemptStatus, FixOutcome, FixStatus, RegressionTest
 
 PASSED = HiddenResult(True, "", "1 passed", 0.4)
@@ -107,3 +108,13 @@ def test_selection_is_the_first_n_or_a_seeded_sample_in_file_order():
     assert select_tasks(tasks, limit=None, seed=7) == tasks
     with pytest.raises(UsageError, match="--limit 0"):
         select_tasks(tasks, limit=0, seed=None)
+
+
+def test_a_draw_from_the_scoreable_tasks_never_picks_an_excluded_one():
+    tasks = [replace(task(n), excluded="no venv" if n % 2 else "") for n in range(20)]
+    pool = scoreable(tasks)
+    for seed in range(5):
+        assert all(not t.excluded for t in select_tasks(pool, limit=6, seed=seed))
+    assert selection_text(6, len(pool), limit=6, seed=1, left_out=10) == (
+        "6 of 10 scoreable tasks drawn with seed 1 (10 the suite excludes left out)")
+    assert selection_text(6, 20, limit=6, seed=1) == "6 of 20 tasks drawn with seed 1"
