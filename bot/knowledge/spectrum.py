@@ -69,14 +69,17 @@ def identity_of_test(case: TestCase, repo: Path) -> TestIdentity:
     return TestIdentity(node_id(case, repo) or "", case.name)
 
 
-def _interpreter(test_command: Sequence[str]) -> str | None:
-    if not test_command:
-        return None
-    program = PurePosixPath(test_command[0]).name
-    if program.startswith("python"):
-        return test_command[0]
-    if program in ("pytest", "py.test"):
-        return "python"
+def _launcher(test_command: Sequence[str]) -> tuple[tuple[str, ...], str] | None:
+    """What runs before pytest's interpreter (a wrapper such as `xvfb-run -a`), and that
+    interpreter; None when the command does not run pytest."""
+    for index, part in enumerate(test_command):
+        program = PurePosixPath(part).name
+        runs_pytest = tuple(test_command[index + 1 : index + 3]) in (("-m", "pytest"),
+                                                                      ("-m", "py.test"))
+        if program.startswith("python") and runs_pytest:
+            return tuple(test_command[:index]), part
+        if program in ("pytest", "py.test"):
+            return tuple(test_command[:index]), "python"
     return None
 
 
@@ -108,10 +111,10 @@ def coverage_spec(
 
     It runs `test_files`, or with `whole_suite` the tests the suite's command collects.
     """
-    python = _interpreter(suite.command)
-    wanted = test_files or whole_suite
-    if python is None or not wanted or not any("pytest" in part for part in suite.command):
+    launcher = _launcher(suite.command)
+    if launcher is None or not (test_files or whole_suite):
         return None
+    wrapper, python = launcher
     rc = shlex.quote(COVERAGE_RC_PATH)
     py = shlex.quote(python)
     options = " ".join(shlex.quote(option) for option in _pytest_options(suite.command))
@@ -123,7 +126,7 @@ def coverage_spec(
     )
     return RunSpec(
         source=repo,
-        argv=("sh", "-c", script),
+        argv=(*wrapper, "sh", "-c", script),
         overlay={COVERAGE_RC_PATH: COVERAGE_RC, f"{CONTEXT_PLUGIN}.py": CONTEXT_PLUGIN_SOURCE},
         timeout_s=suite.timeout_s,
         env=dict(suite.env),

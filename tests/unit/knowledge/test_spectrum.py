@@ -116,8 +116,19 @@ def test_coverage_spec_runs_the_test_files_and_writes_json_to_the_report_path(tm
         60.0, {"A": "1"}, ("pip install -e .",), ("setup.py",))
 
 
+def test_a_wrapped_test_command_keeps_its_wrapper_around_the_coverage_run(tmp_path: Path):
+    """The realbugs suite's command brings the loopback up, then execs the bug's venv."""
+    wrapper = ("/bin/sh", "-c", 'ip link set lo up; exec "$@"', "wrapped")
+    command = (*wrapper, "/venv/bin/python", "-m", "pytest", "--deselect", "t.py::x")
+    spec = coverage_spec(tmp_path, suite=TestSuite(command=command), test_files=["t.py"])
+    assert spec is not None
+    assert spec.argv[:6] == (*wrapper, "sh", "-c")
+    assert spec.argv[6].startswith("/venv/bin/python -m coverage run --rcfile=.redfix-coveragerc "
+                                   "-m pytest --deselect t.py::x -p redfix_coverage_contexts")
+
+
 @pytest.mark.parametrize(
-    "command", [("npm", "test"), ("python", "-m", "unittest"), ()],
+    "command", [("npm", "test"), ("python", "-m", "unittest"), ("python", "pytest.py"), ()],
 )
 def test_no_coverage_spec_without_pytest(command, tmp_path: Path):
     assert coverage_spec(tmp_path, suite=TestSuite(command=command), test_files=["t.py"]) is None
