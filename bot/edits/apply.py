@@ -75,7 +75,7 @@ def apply_edits(
     workspace = _Workspace(read, known_paths=known_paths)
     failures: list[EditFailure] = []
     for edit in edits:
-        path = edit.path or _path_for(edit, workspace)
+        path = _misnamed_fix(edit, workspace) or edit.path or _path_for(edit, workspace)
         if isinstance(path, Refusal):
             failures.append(EditFailure("", path.reason, path.unmatched))
             continue
@@ -181,24 +181,41 @@ def _newline_of(content: str | None) -> str:
 
 def _path_for(edit: FileEdit, workspace: _Workspace) -> str | Refusal:
     """The file an edit without a path must mean, judged by the known files' contents."""
-    if edit.kind is EditKind.WHOLE_FUNCTION:
-        if edit.symbol == IMPORTS_SYMBOL:
-            return workspace.last_function_path or Refusal(
-                "imports without a file to add them to; name the file"
-            )
-        holders = _holders(workspace, lambda text: defines(text, edit.symbol), python=True)
-        what = f"{edit.symbol} is defined"
-    else:
-        search_lines = edit.search.splitlines(keepends=True)
-        holders = _holders(
-            workspace,
-            lambda text: isinstance(
-                locate(text.splitlines(keepends=True), search_lines, hint_line=None), Located
-            ),
-            python=False,
+    if edit.kind is EditKind.WHOLE_FUNCTION and edit.symbol == IMPORTS_SYMBOL:
+        return workspace.last_function_path or Refusal(
+            "imports without a file to add them to; name the file"
         )
-        what = "the SEARCH text is found"
+    holders, what = _holders_of(edit, workspace)
     return _choose_holder(edit, holders, workspace=workspace, what=what)
+
+
+def _misnamed_fix(edit: FileEdit, workspace: _Workspace) -> str:
+    """The one known file an edit of existing code fits, when the file it names does not
+    exist (the model recalled `scrapy/downloader/middleware.py` for the file it was shown)."""
+    if edit.kind is EditKind.WHOLE_FUNCTION:
+        changes_code = edit.symbol != IMPORTS_SYMBOL
+    else:
+        changes_code = bool(edit.search.strip())
+    if not edit.path or not changes_code or workspace.content(edit.path) is not None:
+        return ""
+    sources = _likeliest(edit, _holders_of(edit, workspace)[0], workspace=workspace)
+    return sources[0] if len(sources) == 1 else ""
+
+
+def _holders_of(edit: FileEdit, workspace: _Workspace) -> tuple[list[str], str]:
+    """The known files holding what `edit` changes, and how to say so."""
+    if edit.kind is EditKind.WHOLE_FUNCTION:
+        holders = _holders(workspace, lambda text: defines(text, edit.symbol), python=True)
+        return holders, f"{edit.symbol} is defined"
+    search_lines = edit.search.splitlines(keepends=True)
+    holders = _holders(
+        workspace,
+        lambda text: isinstance(
+            locate(text.splitlines(keepends=True), search_lines, hint_line=None), Located
+        ),
+        python=False,
+    )
+    return holders, "the SEARCH text is found"
 
 
 def _holders(workspace: _Workspace, holds: Callable[[str], bool], *, python: bool) -> list[str]:
@@ -209,9 +226,7 @@ def _holders(workspace: _Workspace, holds: Callable[[str], bool], *, python: boo
 def _choose_holder(
     edit: FileEdit, holders: list[str], *, workspace: _Workspace, what: str
 ) -> str | Refusal:
-    sources = [path for path in holders if not is_test_path(path)] or holders
-    if len(sources) > 1 and edit.kind is EditKind.WHOLE_FUNCTION:
-        sources = _closest_definition(edit, sources, workspace=workspace)
+    sources = _likeliest(edit, holders, workspace=workspace)
     if len(sources) == 1:
         return sources[0]
     if len(sources) > 1:
@@ -221,6 +236,14 @@ def _choose_holder(
         if fallback:
             return fallback
     return Refusal(f"{what} in none of the known files; name the file the edit is for")
+
+
+def _likeliest(edit: FileEdit, holders: list[str], *, workspace: _Workspace) -> list[str]:
+    """Source files before tests; among several definitions, the one clearly resembled."""
+    sources = [path for path in holders if not is_test_path(path)] or holders
+    if len(sources) > 1 and edit.kind is EditKind.WHOLE_FUNCTION:
+        return _closest_definition(edit, sources, workspace=workspace)
+    return sources
 
 
 def _closest_definition(

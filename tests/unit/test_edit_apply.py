@@ -199,6 +199,24 @@ def test_a_search_in_a_missing_file_fails() -> None:
     assert result.failures[0].reason.startswith("nowhere.py does not exist")
 
 
+def test_an_edit_of_existing_code_for_a_missing_file_goes_to_the_shown_file_it_fits() -> None:
+    """Seen on scrapy: the model recalled `scrapy/downloader/middleware.py` for the
+    `scrapy/downloadermiddlewares/redirect.py` it was shown."""
+    files = {"pkg/calc.py": CALC, "pkg/io.py": "def read():\n    return 1\n"}
+    known = tuple(files)
+    searched = run([sr("    return a - b\n", "    return a + b\n", path="calc.py")], files,
+                   known_paths=known)
+    assert searched.failures == () and set(searched.files) == {"pkg/calc.py"}
+    assert "return a + b" in searched.files["pkg/calc.py"]
+    rewritten = run([function("def add(a, b):\n    return a + b\n", "add", path="calc/ops.py")],
+                    files, known_paths=known)
+    assert rewritten.failures == () and "return a + b" in rewritten.files["pkg/calc.py"]
+    unknown = run([sr("x = 1\n", "x = 2\n", path="calc.py")], files, known_paths=known)
+    assert unknown.failures[0].reason.startswith("calc.py does not exist")
+    unshown = run([sr("    return a - b\n", "    return a + b\n", path="calc.py")], files)
+    assert unshown.failures[0].reason.startswith("calc.py does not exist"), "only shown files"
+
+
 def test_crlf_files_keep_their_line_endings() -> None:
     text = "a = 1\r\nb = 2\r\n"
     result = run([sr("b = 2\n", "b = 3\n", path="w.py")], {"w.py": text})
