@@ -17,7 +17,9 @@ loop goes on.
 A useless answer changes the next question of its round, never just the seed: after an
 answer cut at the token limit the next one gets twice the room (up to MAX_ANSWER_TOKENS,
 the code shown shrinking to fit) and is asked for the changed lines only; after an
-answer that repeats an earlier one, the model is told so.
+answer that repeats an earlier one, the model is told so; after one that held no usable
+edit (the code given back unchanged, a block that does not apply), it is told why and
+asked for SEARCH/REPLACE blocks.
 """
 
 from __future__ import annotations
@@ -63,6 +65,11 @@ CUT_OFF = (
     "Your answer stopped at the {tokens}-token limit before its end, so none of it could be "
     "used. Answer with SEARCH/REPLACE blocks that hold only the lines that change, not "
     "whole functions."
+)
+UNUSABLE = (
+    "Your answer could not be used ({detail}). The tests fail on the code as it is, so the "
+    "fix must change it: answer with SEARCH/REPLACE blocks that quote the lines to change "
+    "exactly and give them corrected."
 )
 REPEATED = (
     "Your answer was the same change as attempt {number} ({status}). It is not the fix: "
@@ -166,6 +173,10 @@ class Rounds:
             attempt = try_candidate(number, candidate, self.context, suite=self.suite)
         seen[fingerprint] = attempt
         self.progress.stage(f"{ask.label}: {attempt.status}")
+        if attempt.status in (AttemptStatus.NO_EDITS, AttemptStatus.EDIT_DID_NOT_APPLY):
+            detail = attempt.detail.strip().splitlines()[0] if attempt.detail.strip() else ""
+            self.notes.append(PreviousAttempt(number, str(attempt.status),
+                                              UNUSABLE.format(detail=detail or attempt.status)))
         return attempt
 
     def _after_cut(self, number: int, tokens: int) -> None:

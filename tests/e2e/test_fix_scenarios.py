@@ -411,6 +411,21 @@ def test_an_answer_cut_at_the_token_limit_changes_the_next_question(
     assert "whole corrected file" not in retry
 
 
+def test_an_answer_that_gives_the_code_back_unchanged_is_told_so_in_the_next_question(
+    bookshop, scripted_model, tmp_path
+):
+    # Seen on httpie: 4 of 7 answers restated the shown code as it was.
+    unchanged = "The code looks right.\n```python\n" + catalog(bookshop) + "```\n"
+    scripted_model.script(unchanged, CORRECT_SEARCH_REPLACE)
+    code, result = fix(bookshop, scripted_model, tmp_path)
+    assert code == 0 and result["status"] == "fixed", result["attempts"]
+    assert [a["status"] for a in result["attempts"]] == ["edit-did-not-apply", "validated"]
+    retry = scripted_model.prompts()[1]
+    assert "Your answer could not be used (" in retry and "unchanged" in retry
+    assert "SEARCH/REPLACE blocks that quote the lines to change" in retry
+    assert "could not be used" not in scripted_model.prompts()[0]
+
+
 def test_an_answer_that_repeats_an_earlier_one_is_told_so_in_the_next_question(
     bookshop, scripted_model, tmp_path
 ):
