@@ -29,14 +29,20 @@ def _git(repo: Path, *args: str, stdin: str | None = None) -> subprocess.Complet
         raise SandboxError(f"cannot run git in {repo}: {exc}; install git") from exc
 
 
-def create_repository(repo: Path, files: Mapping[str, str], *, message: str) -> None:
-    """A new repository at `repo` holding what is there plus `files`, committed once."""
+def create_repository(
+    repo: Path, files: Mapping[str, str], *, message: str, origin: str = ""
+) -> None:
+    """A new repository at `repo` holding what is there plus `files`, committed once;
+    with `origin`, the URL it says it was cloned from (nothing is fetched from it)."""
     repo.mkdir(parents=True, exist_ok=True)
     for relative, text in files.items():
         target = resolve_repo_path(repo, relative)
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(text, encoding="utf-8")
-    for args in (("init", "-q"), ("add", "-A"), (*GIT_IDENTITY, "commit", "-q", "-m", message)):
+    steps = [("init", "-q"), ("add", "-A"), (*GIT_IDENTITY, "commit", "-q", "-m", message)]
+    if origin:
+        steps.append(("remote", "add", "origin", origin))
+    for args in steps:
         done = _git(repo, *args)
         if done.returncode != 0:
             raise SandboxError(f"git {args[-1]} failed in {repo}: {done.stderr.strip()}")

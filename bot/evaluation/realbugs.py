@@ -99,6 +99,7 @@ def realbug_task(record: Mapping[str, Any], *, root: Path, where: str) -> EvalTa
         hidden_tests=tuple(_strings(record, "extra_tests", where=where)),
         buggy_module=sources[0],
         metadata={"project": str(record["project"]),
+                  "origin": str(record.get("repository", "")),
                   "fixed_commit": str(record.get("fixed_commit", "")),
                   "functions": ",".join(_functions(record))},
         test_args=(*deselect, *tests),

@@ -72,7 +72,10 @@ def materialize(task: EvalTask, directory: Path) -> Path:
     if task.base_tree is not None:
         shutil.copytree(task.base_tree, repo, symlinks=True,
                         ignore=shutil.ignore_patterns(".git", "__pycache__"))
-    create_repository(repo, task.files, message=f"{task.task_id}: the buggy version")
+    # A task from a real project says where it was cloned from, as a CI checkout does: its
+    # bugs then share one index across commits, as they would in the product.
+    create_repository(repo, task.files, message=f"{task.task_id}: the buggy version",
+                      origin=task.metadata.get("origin", ""))
     return repo
 
 

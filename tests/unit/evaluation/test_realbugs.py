@@ -12,6 +12,8 @@ import pytest
 from bot.errors import UsageError
 from bot.evaluation.command import load_suite
 from bot.evaluation.realbugs import LOOPBACK_UP, load_realbugs
+from bot.evaluation.taskrepo import materialize
+from connectors.vector.identity import repository_name
 
 SOURCE = "pkg/core.py"
 TEST_FILE = "tests/test_core.py"
@@ -20,6 +22,7 @@ TEST_FILE = "tests/test_core.py"
 def record(**changes: Any) -> dict[str, Any]:
     return {
         "id": "proj-1", "project": "proj", "fixed_commit": "f1x",
+        "repository": "https://github.com/example/proj",
         "test_files": [TEST_FILE], "failing_tests": [f"{TEST_FILE}::test_adds"],
         "changed_files": [SOURCE], "changed_functions": {SOURCE: ["add"]},
         "deselect": [f"{TEST_FILE}::test_needs_network"],
@@ -59,6 +62,12 @@ def test_a_built_bug_is_a_task_run_with_its_own_interpreter(tmp_path: Path) -> N
     assert task.test_command == (*LOOPBACK_UP, interpreter, "-m", "pytest")
     assert task.test_args == ("--deselect", f"{TEST_FILE}::test_needs_network", TEST_FILE)
     assert task.metadata["functions"] == f"{SOURCE}:add"
+
+
+def test_bugs_of_one_project_share_its_index_as_clones_of_it_would(tmp_path: Path) -> None:
+    first, second = load_realbugs(built(tmp_path / "suite", record(), record(id="proj-2")))
+    repos = [materialize(task, tmp_path / task.task_id) for task in (first, second)]
+    assert {repository_name(repo) for repo in repos} == {"https://github.com/example/proj"}
 
 
 def test_eval_finds_the_suite_by_name_through_its_variable(tmp_path: Path) -> None:
