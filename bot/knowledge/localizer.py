@@ -179,9 +179,12 @@ class HybridLocalizer:
             return None, "spectrum: needs a pytest suite and the failing tests' files"
         outcome = self.runner.run(spec)
         if outcome.report_xml is None:
+            last = next((line for line in reversed(outcome.output.splitlines()) if line.strip()),
+                        "no output")
             return None, (
                 f"spectrum: the coverage run wrote no report ({outcome.termination}, "
-                f"exit {outcome.exit_code}); is coverage installed where tests run?"
+                f"exit {outcome.exit_code}: {last.strip()[:200]}); is coverage installed "
+                "where tests run?"
             )
         return parse_coverage_json(outcome.report_xml, failing=identities), ""
 

@@ -31,6 +31,8 @@ omit = */site-packages/*
     */node_modules/*
     redfix_coverage_contexts.py
 """
+# Tests run slower under coverage (black's suite took over twice its time): the run may too.
+COVERAGE_SLOWDOWN = 2.0
 # Loaded with `-p`: `python -m pytest` puts the working directory on sys.path.
 CONTEXT_PLUGIN = "redfix_coverage_contexts"
 CONTEXT_PLUGIN_SOURCE = """\
@@ -117,18 +119,22 @@ def coverage_spec(
     wrapper, python = launcher
     rc = shlex.quote(COVERAGE_RC_PATH)
     py = shlex.quote(python)
-    options = " ".join(shlex.quote(option) for option in _pytest_options(suite.command))
-    files = " ".join(shlex.quote(path) for path in test_files)
+    given = _pytest_options(suite.command)
+    options = " ".join(shlex.quote(option) for option in given)
+    # A file the command already names would run twice (old pytest does not dedupe).
+    files = " ".join(shlex.quote(path) for path in test_files if path not in given)
+    # `json -i`: code compiled from templates (tornado's) has no source file to report;
+    # no `-q`: coverage 5 lacks it for `json`.
     script = (
         f"{py} -m coverage run --rcfile={rc} -m pytest {options}"
         f"{' ' if options else ''}-p {CONTEXT_PLUGIN} -p no:cacheprovider -q --tb=no {files}; "
-        f"{py} -m coverage json --rcfile={rc} --show-contexts -q -o {{report}}"
+        f"{py} -m coverage json --rcfile={rc} --show-contexts -i -o {{report}}"
     )
     return RunSpec(
         source=repo,
         argv=(*wrapper, "sh", "-c", script),
         overlay={COVERAGE_RC_PATH: COVERAGE_RC, f"{CONTEXT_PLUGIN}.py": CONTEXT_PLUGIN_SOURCE},
-        timeout_s=suite.timeout_s,
+        timeout_s=suite.timeout_s * COVERAGE_SLOWDOWN,
         env=dict(suite.env),
         setup=suite.setup,
         dependency_files=suite.dependency_files,

@@ -109,22 +109,23 @@ def test_coverage_spec_runs_the_test_files_and_writes_json_to_the_report_path(tm
             "-p redfix_coverage_contexts -p no:cacheprovider") in script
     assert "tests/test_a.py 'tests/b c.py'" in script
     assert script.endswith("python3 -m coverage json --rcfile=.redfix-coveragerc "
-                           "--show-contexts -q -o {report}")
+                           "--show-contexts -i -o {report}")
     assert "source = ." in spec.overlay[COVERAGE_RC_PATH]
     assert "switch_context(item.nodeid)" in spec.overlay["redfix_coverage_contexts.py"]
     assert (spec.timeout_s, dict(spec.env), spec.setup, spec.dependency_files) == (
-        60.0, {"A": "1"}, ("pip install -e .",), ("setup.py",))
+        120.0, {"A": "1"}, ("pip install -e .",), ("setup.py",))
 
 
 def test_a_wrapped_test_command_keeps_its_wrapper_around_the_coverage_run(tmp_path: Path):
     """The realbugs suite's command brings the loopback up, then execs the bug's venv."""
     wrapper = ("/bin/sh", "-c", 'ip link set lo up; exec "$@"', "wrapped")
-    command = (*wrapper, "/venv/bin/python", "-m", "pytest", "--deselect", "t.py::x")
-    spec = coverage_spec(tmp_path, suite=TestSuite(command=command), test_files=["t.py"])
+    command = (*wrapper, "/venv/bin/python", "-m", "pytest", "--deselect", "t.py::x", "t.py")
+    spec = coverage_spec(tmp_path, suite=TestSuite(command=command), test_files=["t.py", "u.py"])
     assert spec is not None
     assert spec.argv[:6] == (*wrapper, "sh", "-c")
     assert spec.argv[6].startswith("/venv/bin/python -m coverage run --rcfile=.redfix-coveragerc "
-                                   "-m pytest --deselect t.py::x -p redfix_coverage_contexts")
+                                   "-m pytest --deselect t.py::x t.py -p redfix_coverage_contexts")
+    assert "--tb=no u.py;" in spec.argv[6], "the file the command names runs once"
 
 
 @pytest.mark.parametrize(
