@@ -1,7 +1,9 @@
 """Rankings of a snapshot's chunks from one kind of evidence each.
 
 Every signal ranks only non-test chunks (the code a fix should change); the
-failing tests themselves are shown to the model as context, not as suspects.
+failing tests themselves are shown to the model as context, not as suspects. A test
+function outside the test folders (FastAPI's documentation tutorials carry their own) is
+test code too: redfix never changes tests, so it is never a suspect.
 """
 
 from __future__ import annotations
@@ -29,6 +31,14 @@ MAX_TRACEBACK_CHARS = 6000
 CALL_DEPTH_DECAY = 0.3
 
 
+def is_test_chunk(chunk: Chunk) -> bool:
+    if is_test_path(chunk.path):
+        return True
+    return chunk.kind in ("function", "method") and (
+        chunk.name == "test" or chunk.name.startswith("test_")
+    )
+
+
 def chunk_key(chunk: Chunk) -> str:
     return f"{chunk.path}:{chunk.start}"
 
@@ -51,7 +61,7 @@ class ChunkTable:
 
     @cached_property
     def suspects(self) -> tuple[Chunk, ...]:
-        return tuple(c for c in self.chunks if not is_test_path(c.path))
+        return tuple(c for c in self.chunks if not is_test_chunk(c))
 
     @cached_property
     def lexical(self) -> LexicalIndex:
@@ -91,7 +101,7 @@ def traceback_ranking(failures: Sequence[TestCase], table: ChunkTable, *, repo: 
         depth = 0
         for frame in reversed(frames):
             chunk = table.at(frame.path, frame.line)
-            if chunk is None or is_test_path(chunk.path):
+            if chunk is None or is_test_chunk(chunk):
                 continue
             key = chunk_key(chunk)
             scored[key] = scored.get(key, 0.0) + 1.0 / (1 + depth)
@@ -141,7 +151,7 @@ def _name_of(node: ast.expr) -> str:
 def _definitions(table: ChunkTable, names: Iterable[str]) -> Iterator[Chunk]:
     for name in names:
         for chunk in table.named(name):
-            if is_test_path(chunk.path):
+            if is_test_chunk(chunk):
                 continue
             yield chunk
             if chunk.kind == "class":  # `Parser(...)` runs `Parser.__init__`
@@ -184,7 +194,7 @@ def spectrum_ranking(spectrum: Spectrum, table: ChunkTable) -> Ranking:
             continue
         for line, score in by_line.items():
             chunk = table.at(path, line)
-            if chunk is None:
+            if chunk is None or is_test_chunk(chunk):
                 continue
             key = chunk_key(chunk)
             best, count = scored.get(key, (0.0, 0))

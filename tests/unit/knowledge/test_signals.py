@@ -107,6 +107,25 @@ def test_table_finds_the_chunk_holding_a_line(table: ChunkTable):
     assert all(not c.path.startswith("tests/") for c in table.suspects)
 
 
+def test_a_test_function_outside_the_test_folders_is_never_a_suspect(tmp_path: Path):
+    """FastAPI's documentation tutorials hold tests beside the example app: on its real bugs
+    those tests ranked above the framework code the fix changed."""
+    tutorial = ("def read_items():\n    return []\n\n\n"
+                "def test_read_items():\n    assert read_items() == []\n\n\n"
+                "def testing_mode():\n    return True\n")
+    (tmp_path / "docs" / "src").mkdir(parents=True)
+    (tmp_path / "docs" / "src" / "tutorial003.py").write_text(tutorial)
+    table = ChunkTable(chunk_python("docs/src/tutorial003.py", tutorial) or [])
+    assert [c.symbol for c in table.suspects] == ["read_items", "testing_mode"]
+    failed = TestCase("docs.src.tutorial003", "test_read_items", Outcome.FAILED, traceback=(
+        f'File "{tmp_path}/docs/src/tutorial003.py", line 6, in test_read_items\n'
+        "    assert read_items() == []\n"
+        f'File "{tmp_path}/docs/src/tutorial003.py", line 2, in read_items\n'
+        "    return []\n"))
+    ranked = traceback_ranking([failed], table, repo=tmp_path).items
+    assert ranked == ("docs/src/tutorial003.py:1",), "the test's own frame is not a suspect"
+
+
 def test_traceback_ranks_the_innermost_repository_frame_first(table, repo):
     ranking = traceback_ranking([SPREAD_FAILURE], table, repo=repo)
     assert ranking.items == ("calc/ops.py:20",)  # the test frame itself is not a suspect
