@@ -37,6 +37,7 @@ from bot.evaluation.taskrepo import TaskRepo, materialize
 from bot.evaluation.tasks import EvalTask, scoreable
 from bot.knowledge.commands import open_knowledge
 from bot.knowledge.localizer import HybridLocalizer
+from bot.knowledge.signals import chunk_key
 from bot.knowledge.spectrum import TestSuite
 from bot.localizers import shared_embedder
 from bot.models import CodeSpan
@@ -99,6 +100,8 @@ def localize_bug(task: EvalTask, runner: LocalRunner, *, work: Path) -> dict[str
     seconds = time.monotonic() - started
     truth = truth_of(task)
     ranked = [span_key(item.span) for item in result.ranked]
+    _, table = localizer.table(repo)
+    truth_keys = [chunk_key(c) for c in table.chunks if f"{c.path}:{c.symbol}" in truth]
     return {
         "id": task.task_id,
         "project": task.metadata.get("project", ""),
@@ -108,7 +111,8 @@ def localize_bug(task: EvalTask, runner: LocalRunner, *, work: Path) -> dict[str
         "shown": any(span_key(span) in truth for span in result.packed),
         "ranked": ranked[:20],
         "signals": [r.signal for r in result.rankings if r.items],
-        "rankings": {r.signal: list(r.items[:20]) for r in result.rankings},
+        "signal_ranks": {r.signal: min((x for k in truth_keys if (x := rank_in(r.items, k))),
+                                       default=None) for r in result.rankings},
         "confidence": round(result.confidence, 3),
         "notes": list(result.notes),
         "seconds": round(seconds, 1),
