@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from bot.knowledge.chunks import Chunk
@@ -34,6 +34,7 @@ from bot.knowledge.signals import (
     call_ranking,
     chunk_key,
     failing_test_chunk,
+    is_test_support,
     spectrum_ranking,
     traceback_ranking,
 )
@@ -51,6 +52,7 @@ from bot.suite import Suite
 
 log = logging.getLogger(__name__)
 MAX_QUERY_CHARS = 8000
+TEST_SUPPORT_FACTOR = 0.3
 MAX_EMBEDDING_QUERY_CHARS = 1500
 
 
@@ -267,6 +269,7 @@ class HybridLocalizer:
     ) -> LocalizationReport:
         options = self.options
         fused = reciprocal_rank_fusion(rankings, weights=options.weights, k=options.rrf_k)
+        fused = harness_last(fused, table)
         ranked = tuple(
             RankedSpan(_span(table.by_key[f.item], score=f.score, why=_why(f)), f)
             for f in fused[: options.max_suspects]
@@ -281,6 +284,17 @@ class HybridLocalizer:
         return LocalizationReport(
             key, ranked, test_spans, tuple(rankings), tuple(packed), sure, tuple(notes), dict(clock)
         )
+
+
+def harness_last(fused: Sequence[Fused], table: ChunkTable) -> list[Fused]:
+    """`fused` with the project's test-harness code scored down (on the real-bug suite its
+    failure paths came first on 5 of 36 bugs; it held none of the fixes)."""
+    rescored = [
+        replace(f, score=f.score * TEST_SUPPORT_FACTOR)
+        if is_test_support(table.by_key[f.item].path) else f
+        for f in fused
+    ]
+    return sorted(rescored, key=lambda f: -f.score)
 
 
 def presentation_order(

@@ -13,7 +13,7 @@ import bisect
 import textwrap
 from collections.abc import Iterable, Iterator, Sequence
 from functools import cached_property
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 import numpy as np
 
@@ -28,6 +28,7 @@ from bot.testrun import node_id
 from bot.tracebacks import frames_in_repo, parse_frames
 
 MAX_TRACEBACK_CHARS = 6000
+TEST_SUPPORT_STEMS = frozenset({"testing", "testutils", "test_utils", "testlib"})
 CALL_DEPTH_DECAY = 0.3
 
 
@@ -37,6 +38,13 @@ def is_test_chunk(chunk: Chunk) -> bool:
     return chunk.kind in ("function", "method") and (
         chunk.name == "test" or chunk.name.startswith("test_")
     )
+
+
+def is_test_support(path: str) -> bool:
+    """A project's own test harness (`tornado/testing.py`, `pkg/testing/...`): library code,
+    but its failure paths run only when a test fails, so every signal points at it."""
+    where = PurePosixPath(path)
+    return where.stem in TEST_SUPPORT_STEMS or "testing" in where.parts[:-1]
 
 
 def chunk_key(chunk: Chunk) -> str:

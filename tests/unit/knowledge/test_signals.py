@@ -5,12 +5,14 @@ from pathlib import Path
 import pytest
 
 from bot.knowledge.chunks import chunk_python
-from bot.knowledge.localizer import HybridLocalizer, LocalizerOptions
+from bot.knowledge.fusion import Fused
+from bot.knowledge.localizer import HybridLocalizer, LocalizerOptions, harness_last
 from bot.knowledge.signals import (
     ChunkTable,
     bm25_ranking,
     call_ranking,
     failing_test_chunk,
+    is_test_support,
     referenced_names,
     spectrum_ranking,
     traceback_ranking,
@@ -124,6 +126,22 @@ def test_a_test_function_outside_the_test_folders_is_never_a_suspect(tmp_path: P
         "    return []\n"))
     ranked = traceback_ranking([failed], table, repo=tmp_path).items
     assert ranked == ("docs/src/tutorial003.py:1",), "the test's own frame is not a suspect"
+
+
+def test_the_projects_test_harness_is_scored_below_the_code_under_test():
+    """tornado/testing.py's failure paths run only when a test fails: on tornado's real bugs
+    they came first, above the faulty code."""
+    harness = "def gen_test(f):\n    return f\n"
+    library = "def fetch(url):\n    return url\n"
+    table = ChunkTable([*(chunk_python("tornado/testing.py", harness) or []),
+                        *(chunk_python("tornado/httpclient.py", library) or [])])
+    fused = [Fused("tornado/testing.py:1", 1.0), Fused("tornado/httpclient.py:1", 0.5)]
+    assert [f.item for f in harness_last(fused, table)] == [
+        "tornado/httpclient.py:1", "tornado/testing.py:1"]
+    clear_lead = [Fused("tornado/testing.py:1", 4.0), Fused("tornado/httpclient.py:1", 0.5)]
+    assert harness_last(clear_lead, table)[0].item == "tornado/testing.py:1", "scored, not barred"
+    assert [is_test_support(p) for p in ("pkg/testing/app.py", "pkg/test_utils.py",
+                                         "pkg/testimony.py")] == [True, True, False]
 
 
 def test_traceback_ranks_the_innermost_repository_frame_first(table, repo):
