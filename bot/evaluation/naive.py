@@ -2,6 +2,8 @@
 
 No retrieval, no repair loop, no policy. The answer's code block replaces the
 file; it is accepted when the visible tests pass. The hidden tests then decide.
+A file too long for the model's window (with room for the answer) is a no-fix, "prompt
+too long", never sent: llama.cpp's Python server drops the connection on such a prompt.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from bot.evaluation.taskrepo import HiddenResult, TaskRepo, TestsRun, hidden_che
 from bot.models import AttemptStatus, ChatMessage, GenerationOptions, Termination
 from bot.ports import AIServiceConnector
 from bot.prompting import render, tail
+from bot.repair import context_window
 
 MAX_OUTPUT_CHARS = 4000
 OPTIONS = GenerationOptions(temperature=0.0, seed=0)  # redfix's first candidate samples alike
@@ -78,13 +81,18 @@ def run_naive(
     timed_bench = TaskRepo(bench.task, bench.repo, timed, bench.command, bench.timeout_s)
     path = bench.task.buggy_module
     started = time.monotonic()
-    completion = metered.complete(
-        naive_messages(path, bench.task.files[path], before.outcome.output),
-        model=model,
-        options=GenerationOptions(temperature=OPTIONS.temperature, seed=OPTIONS.seed,
-                                  timeout_s=timeout_s),
-    )
-    answer = judge_answer(timed_bench, completion.text, before)
+    messages = naive_messages(path, bench.task.files[path], before.outcome.output)
+    window = context_window(connector, model, 0)
+    if window.overshoot(messages, answer_tokens=OPTIONS.max_tokens) > 0:
+        answer = NaiveAnswer(AttemptStatus.PROMPT_TOO_LONG, "",
+                             f"{path} does not fit the model's {window.tokens}-token window")
+    else:
+        completion = metered.complete(
+            messages, model=model,
+            options=GenerationOptions(temperature=OPTIONS.temperature, seed=OPTIONS.seed,
+                                      timeout_s=timeout_s),
+        )
+        answer = judge_answer(timed_bench, completion.text, before)
     wall = time.monotonic() - started
     accepted = answer.status is AttemptStatus.VALIDATED
     hidden = hidden_check(bench, answer.patch, scratch=scratch) if accepted else None

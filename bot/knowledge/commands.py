@@ -36,10 +36,16 @@ def _checked(repo: Path) -> Path:
 
 
 def open_knowledge(
-    repo: Path, *, data_dir: Path, chroma_url: str | None, embedder: Embedder | None = None
+    repo: Path,
+    *,
+    data_dir: Path,
+    chroma_url: str | None,
+    embedder: Embedder | None = None,
+    embed_on_demand: bool = True,
 ) -> RepositoryKnowledge:
     """The repository's index: Chroma under `data_dir` (or at `chroma_url`), MiniLM embeddings
-    (pass `embedder` to reuse a loaded model)."""
+    (pass `embedder` to reuse a loaded model). Localization embeds on demand; `redfix index`
+    embeds every chunk ahead of time."""
     from connectors.vector.chroma_store import ChromaChunkStore, chroma_client
     from connectors.vector.embedder import MiniLMEmbedder
     from connectors.vector.identity import head_commit, repository_name
@@ -48,7 +54,8 @@ def open_knowledge(
     embedder = embedder or MiniLMEmbedder()
     store = ChromaChunkStore(client, repository=repository_name(repo), embedder=embedder.name)
     location = f"chroma server {chroma_url}" if chroma_url else f"chroma {data_dir / 'chroma'}"
-    return RepositoryKnowledge(store, embedder, commit=head_commit(repo), location=location)
+    return RepositoryKnowledge(store, embedder, commit=head_commit(repo), location=location,
+                               embed_on_demand=embed_on_demand)
 
 
 def index_command(
@@ -61,7 +68,8 @@ def index_command(
 ) -> IndexStats:
     """`redfix index --repo DIR`: index the working tree incrementally; print and return stats."""
     repo = _checked(repo)
-    knowledge = open_knowledge(repo, data_dir=data_dir, chroma_url=chroma_url, embedder=embedder)
+    knowledge = open_knowledge(repo, data_dir=data_dir, chroma_url=chroma_url, embedder=embedder,
+                               embed_on_demand=False)
     stats = knowledge.snapshot(repo).stats
     emit(f"indexed {stats.files} files, {stats.chunks} chunks of {repo} in {stats.seconds:.1f}s: "
           f"{stats.parsed_files} file(s) parsed, {stats.embedded} chunk(s) embedded, "

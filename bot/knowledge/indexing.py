@@ -138,11 +138,12 @@ def index_files(
     keep: int,
     started: float,
     clock: Callable[[], float] = time.monotonic,
+    embed: bool = True,
 ) -> Snapshot:
     key = files_key(files)
     existing = store.load_manifest(key)
     entries, chunks, parsed = _chunk_all(files, existing or store.latest_manifest())
-    embedded = embed_missing(chunks, store=store, embedder=embedder)
+    embedded = embed_missing(chunks, store=store, embedder=embedder) if embed else 0
     if existing is not None and commit in ("", existing.commit):
         manifest, pruned = existing, 0  # this exact tree is indexed already
     else:

@@ -1,4 +1,10 @@
-"""One repository's knowledge: its indexed snapshots and embedding search over them."""
+"""One repository's knowledge: its indexed snapshots and embedding search over them.
+
+With `embed_on_demand`, a snapshot only cuts and records the files; a chunk is embedded
+the first time a search is asked among it. A first localization of a large repository
+then embeds the few hundred chunks the failure's other evidence points at, not all of
+them (`redfix index` still embeds everything, ahead of time).
+"""
 
 from __future__ import annotations
 
@@ -7,8 +13,15 @@ from collections import OrderedDict
 from collections.abc import Sequence
 from pathlib import Path
 
+from bot.knowledge.chunks import Chunk
 from bot.knowledge.files import source_files
-from bot.knowledge.indexing import KEEP_SNAPSHOTS, Snapshot, files_key, index_files
+from bot.knowledge.indexing import (
+    KEEP_SNAPSHOTS,
+    Snapshot,
+    embed_missing,
+    files_key,
+    index_files,
+)
 from bot.knowledge.ports import ChunkStore, Embedder
 
 SNAPSHOT_CACHE = 4
@@ -29,12 +42,14 @@ class RepositoryKnowledge:
         commit: str = "",
         keep: int = KEEP_SNAPSHOTS,
         location: str = "",
+        embed_on_demand: bool = False,
     ) -> None:
         self.store = store
         self.location = location  # where the index lives, for the outcome record
         self.embedder = embedder
         self.commit = commit
         self.keep = keep
+        self.embed_on_demand = embed_on_demand
         self._snapshots: OrderedDict[str, Snapshot] = OrderedDict()
 
     def snapshot(self, repo: Path) -> Snapshot:
@@ -51,15 +66,21 @@ class RepositoryKnowledge:
             commit=self.commit,
             keep=self.keep,
             started=started,
+            embed=not self.embed_on_demand,
         )
         self._snapshots[key] = snapshot
         while len(self._snapshots) > SNAPSHOT_CACHE:
             self._snapshots.popitem(last=False)
         return snapshot
 
-    def nearest(self, query: str, *, among: Sequence[str], limit: int) -> list[tuple[str, float]]:
-        """(chunk id, similarity) of the chunks among `among` nearest to `query`."""
+    def nearest(
+        self, query: str, *, among: Sequence[Chunk], limit: int
+    ) -> list[tuple[str, float]]:
+        """(chunk id, similarity) of the chunks among `among` nearest to `query`; those not
+        embedded yet are embedded first."""
         if not among or not query.strip():
             return []
+        embed_missing(among, store=self.store, embedder=self.embedder)
         vector = self.embedder.embed([query])
-        return self.store.nearest(vector, among=among, limit=limit)
+        ids = list(dict.fromkeys(chunk.chunk_id for chunk in among))
+        return self.store.nearest(vector, among=ids, limit=limit)

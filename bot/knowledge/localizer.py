@@ -53,6 +53,7 @@ from bot.suite import Suite
 log = logging.getLogger(__name__)
 MAX_QUERY_CHARS = 8000
 TEST_SUPPORT_FACTOR = 0.3
+EMBEDDING_POOL = 50
 MAX_EMBEDDING_QUERY_CHARS = 1500
 
 
@@ -231,8 +232,6 @@ class HybridLocalizer:
             ("test_calls", lambda: call_ranking(tests, table)),
             ("bm25", lambda: bm25_ranking(query, table)),
         ]
-        if self.knowledge is not None:
-            producers.append(("embedding", lambda: self._embedding_ranking(failures, tests, table)))
         if spectrum is not None:
             producers.append(("spectrum", lambda: spectrum_ranking(spectrum, table)))
         rankings: list[Ranking] = []
@@ -240,22 +239,40 @@ class HybridLocalizer:
             began = time.monotonic()
             rankings.append(produce())
             clock[name] = time.monotonic() - began
+        if self.knowledge is not None:  # last: on demand, it searches what the others found
+            began = time.monotonic()
+            rankings.append(self._embedding_ranking(failures, tests, table, others=rankings))
+            clock["embedding"] = time.monotonic() - began
         return rankings
 
     def _embedding_ranking(
-        self, failures: Sequence[TestCase], tests: Sequence[Chunk], table: ChunkTable
+        self,
+        failures: Sequence[TestCase],
+        tests: Sequence[Chunk],
+        table: ChunkTable,
+        *,
+        others: Sequence[Ranking],
     ) -> Ranking:
         knowledge = self.knowledge
         if knowledge is None:
             return Ranking("embedding", ())
+        among = self._embedding_pool(table, others) if knowledge.embed_on_demand else []
+        among = among or list(table.suspects)
         by_id: dict[str, list[str]] = {}
-        for chunk in table.suspects:
+        for chunk in among:
             by_id.setdefault(chunk.chunk_id, []).append(chunk_key(chunk))
         query = failure_query(failures, tests, limit=MAX_EMBEDDING_QUERY_CHARS)
-        found = knowledge.nearest(query, among=list(by_id), limit=self.options.embedding_candidates)
+        found = knowledge.nearest(query, among=among, limit=self.options.embedding_candidates)
         items = [key for chunk_id, _ in found for key in by_id.get(chunk_id, [])]
         scores = [score for chunk_id, score in found for _ in by_id.get(chunk_id, [])]
         return Ranking("embedding", tuple(items), tuple(scores))
+
+    @staticmethod
+    def _embedding_pool(table: ChunkTable, others: Sequence[Ranking]) -> list[Chunk]:
+        """The chunks the other signals ranked (each one's top EMBEDDING_POOL): on the real-bug
+        suite, no fix the embedding found lay outside them."""
+        keys = dict.fromkeys(key for r in others for key in r.items[:EMBEDDING_POOL])
+        return [table.by_key[key] for key in keys if key in table.by_key]
 
     def _report(
         self,

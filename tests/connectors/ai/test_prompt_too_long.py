@@ -15,6 +15,7 @@ in POST /api/show (`model_info["<arch>.context_length"]`).
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -28,11 +29,16 @@ from bot.errors import (
     PromptTooLong,
 )
 from bot.evaluation.metering import MeteredConnector
-from bot.models import ChatMessage, GenerationOptions
+from bot.evaluation.naive import run_naive
+from bot.evaluation.results import Verdict
+from bot.evaluation.taskrepo import TaskRepo, TestsRun
+from bot.evaluation.tasks import EvalTask
+from bot.models import ChatMessage, GenerationOptions, RunOutcome
 from bot.repair import context_window
 from connectors.ai.failures import error_for_status, prompt_too_long
 from connectors.ai.ollama import OllamaServiceConnector
 from connectors.ai.openai_compat import OpenAICompatibleConnector
+from connectors.sandbox.local import LocalRunner
 
 SERVER = "the model server at http://127.0.0.1:8790/v1"
 MODEL_ID = "/models/qwen2.5-coder-1.5b-instruct-q4_k_m.gguf"
@@ -200,6 +206,26 @@ def test_the_evaluation_harness_asks_the_server_too(httpserver: HTTPServer) -> N
     metered = MeteredConnector(connect(httpserver))
     assert context_window(metered, MODEL_ID, configured=0).tokens == 4096
     assert context_window(metered, MODEL_ID, configured=2048).tokens == 2048, "the cap"
+
+
+def test_the_naive_baseline_never_sends_a_file_its_window_cannot_hold(
+    httpserver: HTTPServer, tmp_path: Path
+) -> None:
+    """llama-cpp-python's server dropped the connection on tornado's whole-file prompt, and
+    the baseline's run was an error instead of what it is: a prompt too long."""
+    httpserver.expect_request("/props").respond_with_json(
+        {"default_generation_settings": {"n_ctx": 2048}}
+    )
+    source = "".join(f"def f{n}(x):\n    return x + {n}\n\n\n" for n in range(400))
+    task = EvalTask("big-1", "realbugs", {"big.py": source}, {"big.py": source}, ("t.py",), {},
+                    (), "big.py")
+    bench = TaskRepo(task, tmp_path, LocalRunner(), ("python", "-m", "pytest"), 30.0)
+    before = TestsRun(RunOutcome(1, "1 failed", None, 0.1, "local"), None)
+    run = run_naive(bench, before, connector=connect(httpserver), model=MODEL_ID,
+                    scratch=tmp_path, timeout_s=30.0)
+    assert (run.verdict, run.cause, run.model_calls) == (Verdict.NO_FIX, "prompt too long", 0)
+    assert "does not fit the model's 2048-token window" in run.explanation
+    assert not [r for r, _ in httpserver.log if r.path.endswith("/chat/completions")]
 
 
 def test_vllm_reports_its_window_as_max_model_len(httpserver: HTTPServer) -> None:

@@ -125,8 +125,8 @@ def test_an_old_commit_reads_its_own_code_not_the_newer_one(repo, tmp_path, mini
     assert "radius ** 2" in by_symbol(checkout)["circle_area"].text
     old_area = by_symbol(old)["circle_area"].chunk_id
     new_area = by_symbol(new)["circle_area"].chunk_id
-    source_ids = [c.chunk_id for c in checkout.chunks if not c.path.startswith("tests/")]
-    found = [chunk_id for chunk_id, _ in fresh.nearest("area of a circle", among=source_ids,
+    sources = [c for c in checkout.chunks if not c.path.startswith("tests/")]
+    found = [chunk_id for chunk_id, _ in fresh.nearest("area of a circle", among=sources,
                                                          limit=10)]
     assert found[0] == old_area and new_area not in found
 
@@ -135,11 +135,25 @@ def test_embedding_search_finds_the_chunk_about_the_query(repo, tmp_path, minilm
     knowledge = RepositoryKnowledge(open_store(tmp_path / "data"), minilm)
     snapshot = knowledge.snapshot(repo)
     names = {c.chunk_id: c.symbol for c in snapshot.chunks}
-    among = [c.chunk_id for c in snapshot.chunks if not c.path.startswith("tests/")]
+    among = [c for c in snapshot.chunks if not c.path.startswith("tests/")]
     found = knowledge.nearest("compose and send a mail to someone", among=among, limit=3)
     assert names[found[0][0]] == "send_email"
     assert found[0][1] > found[-1][1]
     assert knowledge.nearest("   ", among=among, limit=3) == []
+
+
+def test_on_demand_a_snapshot_embeds_nothing_until_a_search_asks(repo, tmp_path, minilm):
+    store = open_store(tmp_path / "data")
+    knowledge = RepositoryKnowledge(store, minilm, embed_on_demand=True)
+    snapshot = knowledge.snapshot(repo)
+    assert snapshot.stats.embedded == 0 and not store.stored_ids()
+    mail = [c for c in snapshot.chunks if c.path == "shapes/mailer.py"]
+    found = knowledge.nearest("compose and send a mail to someone", among=mail, limit=3)
+    assert {c.chunk_id: c.symbol for c in mail}[found[0][0]] == "send_email"
+    assert store.stored_ids() == {c.chunk_id for c in mail}, "only the chunks searched"
+    everything = RepositoryKnowledge(store, minilm).snapshot(repo)  # `redfix index`
+    assert everything.stats.embedded == len({c.chunk_id for c in everything.chunks
+                                             if not c.path.startswith("tests/")}) - len(mail)
 
 
 def test_embeddings_are_unit_vectors_of_the_model_dimension(minilm):

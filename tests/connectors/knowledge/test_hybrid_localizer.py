@@ -86,6 +86,9 @@ def test_the_buggy_function_ranks_first(failing_repo, tmp_path, minilm):
     assert report.notes == ()
     signals = {ranking.signal: ranking for ranking in report.rankings}
     assert set(signals) == {"traceback", "test_calls", "bm25", "embedding", "spectrum"}
+    found_by_others = {item for name, ranking in signals.items() if name != "embedding"
+                       for item in ranking.items}
+    assert set(signals["embedding"].items) <= found_by_others, "embedded on demand: the pool only"
     # Only the two failing tests run add_all; add also runs in the passing test_add.
     assert signals["spectrum"].items[0] == "stats/core.py:5"
     assert report.ranked[0].span.symbol == "add_all"
