@@ -173,11 +173,17 @@ class Rounds:
             attempt = try_candidate(number, candidate, self.context, suite=self.suite)
         seen[fingerprint] = attempt
         self.progress.stage(f"{ask.label}: {attempt.status}")
-        if attempt.status in (AttemptStatus.NO_EDITS, AttemptStatus.EDIT_DID_NOT_APPLY):
-            detail = attempt.detail.strip().splitlines()[0] if attempt.detail.strip() else ""
-            self.notes.append(PreviousAttempt(number, str(attempt.status),
-                                              UNUSABLE.format(detail=detail or attempt.status)))
+        if not candidate.completion.cut:  # a cut answer has its own note
+            self._after_unusable(attempt)
         return attempt
+
+    def _after_unusable(self, attempt: Attempt) -> None:
+        """An answer with no usable edit: the next question says why, and asks for less."""
+        if attempt.status not in (AttemptStatus.NO_EDITS, AttemptStatus.EDIT_DID_NOT_APPLY):
+            return
+        detail = next(iter(attempt.detail.strip().splitlines()), "") or str(attempt.status)
+        self.notes.append(PreviousAttempt(attempt.number, str(attempt.status),
+                                          UNUSABLE.format(detail=detail)))
 
     def _after_cut(self, number: int, tokens: int) -> None:
         """The next answer gets more room and is asked for the changed lines only."""
