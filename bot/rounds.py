@@ -18,8 +18,8 @@ A useless answer changes the next question of its round, never just the seed: af
 answer cut at the token limit the next one gets twice the room (up to MAX_ANSWER_TOKENS,
 the code shown shrinking to fit) and is asked for the changed lines only; after an
 answer that repeats an earlier one, the model is told so; after one that held no usable
-edit (the code given back unchanged, a block that does not apply), it is told why and
-asked for SEARCH/REPLACE blocks.
+edit (the code given back unchanged, a block that does not apply, a change to the tests,
+a gutted function), it is told why and asked for SEARCH/REPLACE blocks.
 """
 
 from __future__ import annotations
@@ -65,6 +65,12 @@ CUT_OFF = (
     "Your answer stopped at the {tokens}-token limit before its end, so none of it could be "
     "used. Answer with SEARCH/REPLACE blocks that hold only the lines that change, not "
     "whole functions."
+)
+# Answers refused before any test ran (on tornado-2, 2 answers changed the failing test and
+# 6 more repeated earlier answers).
+UNUSABLE_STATUSES = (
+    AttemptStatus.NO_EDITS, AttemptStatus.EDIT_DID_NOT_APPLY, AttemptStatus.POLICY_REJECTED,
+    AttemptStatus.GUTTED,
 )
 UNUSABLE = (
     "Your answer could not be used ({detail}). The tests fail on the code as it is, so the "
@@ -179,7 +185,7 @@ class Rounds:
 
     def _after_unusable(self, attempt: Attempt) -> None:
         """An answer with no usable edit: the next question says why, and asks for less."""
-        if attempt.status not in (AttemptStatus.NO_EDITS, AttemptStatus.EDIT_DID_NOT_APPLY):
+        if attempt.status not in UNUSABLE_STATUSES:
             return
         detail = next(iter(attempt.detail.strip().splitlines()), "") or str(attempt.status)
         self.notes.append(PreviousAttempt(attempt.number, str(attempt.status),

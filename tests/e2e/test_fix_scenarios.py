@@ -179,6 +179,18 @@ def test_deleting_the_failing_asserts_is_refused_by_policy(bookshop, scripted_mo
     assert attempt["validation"] is None, "a rejected candidate never runs"
 
 
+def test_a_change_to_the_tests_is_named_in_the_next_question_of_the_round(
+    bookshop, scripted_model, tmp_path
+):
+    scripted_model.script(DELETES_ASSERTS, CORRECT_SEARCH_REPLACE)
+    code, result = fix(bookshop, scripted_model, tmp_path, "--candidates", "2")
+    assert code == 0
+    assert [a["status"] for a in result["attempts"]] == ["policy-rejected", "validated"]
+    retry = scripted_model.prompts()[1]
+    assert "Your answer could not be used (" in retry
+    assert "test_first_page_starts_with_first_item" in retry and "SEARCH/REPLACE" in retry
+
+
 def test_repair_loop_recovers_after_a_wrong_candidate(bookshop, scripted_model, tmp_path):
     scripted_model.script(BREAKS_ANOTHER_TEST, UNAPPLICABLE, CORRECT_DIFF, CORRECT_SEARCH_REPLACE)
     code, result = fix(bookshop, scripted_model, tmp_path, "--max-attempts", "2",
