@@ -21,9 +21,9 @@ from bot.edits.matching import Located, locate, splice
 from bot.edits.paths import is_test_path
 from bot.edits.refusal import Refusal
 from bot.edits.symbols import (
-    CLEARLY_CLOSER,
     IMPORTS_SYMBOL,
     add_imports,
+    clearly_closest,
     defines,
     replace_definition,
     resemblance,
@@ -251,14 +251,10 @@ def _closest_definition(
 ) -> list[str]:
     """The one file whose definition the rewrite clearly resembles most (modules that all
     define `match` say nothing by the name alone), else all of them."""
-    similarity = {
-        path: resemblance(workspace.content(path) or "", edit.symbol, edit.replace)
-        for path in holders
-    }
-    ranked = sorted(holders, key=lambda path: similarity[path], reverse=True)
-    if similarity[ranked[0]] - similarity[ranked[1]] >= CLEARLY_CLOSER:
-        return ranked[:1]
-    return holders
+    closest = clearly_closest(
+        holders, lambda path: resemblance(workspace.content(path) or "", edit.symbol, edit.replace)
+    )
+    return [closest] if closest is not None else holders
 
 
 def _only_source(known_paths: Sequence[str]) -> str:

@@ -15,7 +15,9 @@ from __future__ import annotations
 import ast
 import difflib
 import textwrap
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import TypeVar
 
 from bot.edits.docstrings import keep_docstring
 from bot.edits.refusal import Refusal
@@ -24,6 +26,7 @@ IMPORTS_SYMBOL = "import"
 # How much closer to one definition than to any other of the same name a rewrite must be
 # to be taken as meant for it (the model names `fetch`; two classes define it).
 CLEARLY_CLOSER = 0.1
+T = TypeVar("T")
 
 _DEF_TYPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
 Definition = ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef
@@ -87,6 +90,14 @@ def resemblance(content: str, symbol: str, rewrite: str) -> float:
     return max((_likeness(lines, found, rewrite) for found in _named(tree, symbol)), default=0.0)
 
 
+def clearly_closest(candidates: Sequence[T], likeness: Callable[[T], float]) -> T | None:
+    """The candidate `likeness` puts first by at least CLEARLY_CLOSER, else None."""
+    scored = sorted(((likeness(c), i) for i, c in enumerate(candidates)), reverse=True)
+    if len(scored) > 1 and scored[0][0] - scored[1][0] < CLEARLY_CLOSER:
+        return None
+    return candidates[scored[0][1]] if scored else None
+
+
 def _likeness(lines: list[str], found: Located, rewrite: str) -> float:
     return difflib.SequenceMatcher(None, source_of(lines, found.node), rewrite).ratio()
 
@@ -107,10 +118,9 @@ def _find(
     if not named:
         return None
     if lines is not None and rewrite:
-        ranked = sorted(named, key=lambda found: _likeness(lines, found, rewrite), reverse=True)
-        first, second = (_likeness(lines, found, rewrite) for found in ranked[:2])
-        if first - second >= CLEARLY_CLOSER:
-            return ranked[0]
+        closest = clearly_closest(named, lambda found: _likeness(lines, found, rewrite))
+        if closest is not None:
+            return closest
     places = ", ".join(f"{found.qualname} (line {found.start + 1})" for found in named)
     return Refusal(
         f"{symbol} is defined {len(named)} times: {places}; "
