@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import ast
 import bisect
+import functools
 import textwrap
 from collections.abc import Iterable, Iterator, Sequence
 from functools import cached_property
@@ -21,7 +22,7 @@ from bot.knowledge.chunks import Chunk
 from bot.knowledge.embedding import embedding_text
 from bot.knowledge.fusion import Ranking
 from bot.knowledge.lexical import LexicalIndex
-from bot.knowledge.spectrum import Spectrum, line_scores, repo_relative
+from bot.knowledge.spectrum import Spectrum, repo_relative
 from bot.models import TestCase
 from bot.sourcefiles import is_test_path
 from bot.testrun import node_id
@@ -30,6 +31,9 @@ from bot.tracebacks import frames_in_repo, parse_frames
 MAX_TRACEBACK_CHARS = 6000
 TEST_SUPPORT_STEMS = frozenset({"testing", "testutils", "test_utils", "testlib"})
 CALL_DEPTH_DECAY = 0.3
+# A line only a test module's import ran is shared set-up, weaker evidence than a line a
+# failing test ran itself: it ranks below the lines the failing tests ran as often.
+IMPORT_DISCOUNT = 0.5
 
 
 def is_test_chunk(chunk: Chunk) -> bool:
@@ -194,21 +198,50 @@ def bm25_ranking(query: str, table: ChunkTable, *, limit: int = 100) -> Ranking:
 
 def spectrum_ranking(spectrum: Spectrum, table: ChunkTable) -> Ranking:
     """Chunks by their most suspicious line (Ochiai); more such lines break ties."""
-    known = table.paths
     scored: dict[str, tuple[float, int]] = {}
-    for raw_path, by_line in line_scores(spectrum).items():
+    for chunk, score in _scored_lines(spectrum, table):
+        key = chunk_key(chunk)
+        best, count = scored.get(key, (0.0, 0))
+        if score > best:
+            scored[key] = (score, 1)
+        elif score == best:
+            scored[key] = (best, count + 1)
+    order = sorted(scored, key=lambda key: (-scored[key][0], -scored[key][1], key))
+    return Ranking("spectrum", tuple(order), tuple(scored[key][0] for key in order))
+
+
+def _scored_lines(spectrum: Spectrum, table: ChunkTable) -> Iterator[tuple[Chunk, float]]:
+    """Each suspect chunk's lines that a failing test ran, with their Ochiai. A line run
+    only while a test module was imported counts for that module's tests, discounted, and
+    only inside a function's body: an import also runs the `def` line of every function."""
+    known = table.paths
+    for raw_path in spectrum.lines.keys() | spectrum.collected.keys():
         path = repo_relative(raw_path, known)
         if path is None or is_test_path(path):
             continue
-        for line, score in by_line.items():
+        by_test = spectrum.lines.get(raw_path, {})
+        by_import = spectrum.collected.get(raw_path, {})
+        for line in by_test.keys() | by_import.keys():
             chunk = table.at(path, line)
             if chunk is None or is_test_chunk(chunk):
                 continue
-            key = chunk_key(chunk)
-            best, count = scored.get(key, (0.0, 0))
-            if score > best:
-                scored[key] = (score, 1)
-            elif score == best:
-                scored[key] = (best, count + 1)
-    order = sorted(scored, key=lambda key: (-scored[key][0], -scored[key][1], key))
-    return Ranking("spectrum", tuple(order), tuple(scored[key][0] for key in order))
+            by_tests = by_test.get(line, frozenset())
+            if by_tests & spectrum.failing:
+                yield chunk, spectrum.score(by_tests)
+            elif line in by_import and line >= body_start(chunk):
+                yield chunk, IMPORT_DISCOUNT * spectrum.score(by_tests | by_import[line])
+
+
+@functools.lru_cache(maxsize=4096)
+def body_start(chunk: Chunk) -> int:
+    """The first line of a function chunk's body; past the chunk's end for other chunks."""
+    if chunk.kind not in ("function", "method"):
+        return chunk.end + 1
+    try:
+        tree = ast.parse(textwrap.dedent(chunk.text))
+    except (SyntaxError, ValueError):
+        return chunk.end + 1
+    for node in tree.body:
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+            return chunk.start + node.body[0].lineno - 1
+    return chunk.end + 1

@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 import math
 import shlex
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
@@ -35,8 +35,17 @@ omit = */site-packages/*
 COVERAGE_SLOWDOWN = 2.0
 # Loaded with `-p`: `python -m pytest` puts the working directory on sys.path.
 CONTEXT_PLUGIN = "redfix_coverage_contexts"
+# The context of a test module's import: what its module-level code runs (an app set up
+# once for all its tests, routes registered by decorators) happens before any test starts.
+# The modules it imports are loaded first, under no context: their own top-level code
+# (decorators applied, tables built) is not what this test module does.
+COLLECT_CONTEXT = "redfix-collect:"
 CONTEXT_PLUGIN_SOURCE = """\
-# Written by redfix into its copy of the repository: one coverage context per test.
+# Written by redfix into its copy of the repository: one coverage context per test, and
+# one per test module's own top-level code.
+import ast
+import importlib
+
 import coverage
 import pytest
 
@@ -49,7 +58,39 @@ def pytest_runtest_protocol(item, nextitem):
     yield
     if current is not None:
         current.switch_context("")
-"""
+
+
+def _load_imports_of(path):
+    try:
+        with open(str(path), "rb") as source:
+            tree = ast.parse(source.read())
+    except Exception:
+        return
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names = [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+            names = [node.module]
+        else:
+            continue
+        for name in names:
+            try:
+                importlib.import_module(name)
+            except Exception:
+                pass
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_make_collect_report(collector):
+    current = coverage.Coverage.current()
+    module = collector.nodeid.endswith(".py") and "::" not in collector.nodeid
+    if current is not None and module:
+        _load_imports_of(getattr(collector, "path", None) or collector.fspath)
+        current.switch_context("@COLLECT@" + collector.nodeid)
+    yield
+    if current is not None and module:
+        current.switch_context("")
+""".replace("@COLLECT@", COLLECT_CONTEXT)
 
 
 @dataclass(frozen=True)
@@ -65,6 +106,12 @@ class TestIdentity:
         if self.node_id:
             return context == self.node_id
         return context.endswith("::" + self.name)
+
+    def failed_importing(self, context: str) -> bool:
+        """Whether this is the collection error of the module whose import `context` is
+        (pytest reports one as a case named by the module, dotted: `tests.test_app`)."""
+        module = context.removeprefix(COLLECT_CONTEXT)
+        return not self.node_id and self.name == module.removesuffix(".py").replace("/", ".")
 
 
 def identity_of_test(case: TestCase, repo: Path) -> TestIdentity:
@@ -143,18 +190,29 @@ def coverage_spec(
 
 @dataclass(frozen=True)
 class Spectrum:
-    """Per file and line, the test contexts that executed it."""
+    """Per file and line, the test contexts that executed it.
+
+    `collected` holds, apart, the lines run while a test module was imported, each with
+    the contexts of that module's tests: module-level code runs once for all of them.
+    Apart, because an import also runs every `def` line of the modules it loads.
+    """
 
     failing: frozenset[str]
     passing: frozenset[str]
     lines: Mapping[str, Mapping[int, frozenset[str]]]
+    collected: Mapping[str, Mapping[int, frozenset[str]]] = field(default_factory=dict)
+
+    def score(self, contexts: frozenset[str]) -> float:
+        """Ochiai of a line the tests of `contexts` executed."""
+        failed = len(contexts & self.failing)
+        return ochiai(failed, len(contexts & self.passing), len(self.failing))
 
 
 def parse_coverage_json(data: bytes, *, failing: Sequence[TestIdentity]) -> Spectrum:
     """Read `coverage json --show-contexts`; contexts matching `failing` are the failing tests."""
     try:
         files = json.loads(data)["files"]
-        lines = {
+        raw = {
             path: {
                 int(line): frozenset(c for c in contexts if c)
                 for line, contexts in info.get("contexts", {}).items()
@@ -163,9 +221,36 @@ def parse_coverage_json(data: bytes, *, failing: Sequence[TestIdentity]) -> Spec
         }
     except (ValueError, KeyError, TypeError, AttributeError):
         return Spectrum(frozenset(), frozenset(), {})
-    contexts = {c for by_line in lines.values() for names in by_line.values() for c in names}
-    failing_contexts = frozenset(c for c in contexts if any(t.matches(c) for t in failing))
-    return Spectrum(failing_contexts, frozenset(contexts - failing_contexts), lines)
+    tests = {c for by_line in raw.values() for names in by_line.values() for c in names
+             if not c.startswith(COLLECT_CONTEXT)}
+    failing_tests = frozenset(c for c in tests if any(t.matches(c) for t in failing))
+    imports = _only(raw, lambda context: context.startswith(COLLECT_CONTEXT))
+    broken = frozenset(c for by_line in imports.values() for names in by_line.values()
+                       for c in names if any(t.failed_importing(c) for t in failing))
+    collected = {
+        path: {line: _tests_of_modules(contexts, tests) | (contexts & broken)
+               for line, contexts in by_line.items()}
+        for path, by_line in imports.items()
+    }
+    lines = _only(raw, lambda context: context in tests)
+    return Spectrum(failing_tests | broken, frozenset(tests - failing_tests), lines, collected)
+
+
+def _only(
+    raw: Mapping[str, Mapping[int, frozenset[str]]], keep: Callable[[str], bool]
+) -> dict[str, dict[int, frozenset[str]]]:
+    kept: dict[str, dict[int, frozenset[str]]] = {}
+    for path, by_line in raw.items():
+        for line, contexts in by_line.items():
+            chosen = frozenset(c for c in contexts if keep(c))
+            if chosen:
+                kept.setdefault(path, {})[line] = chosen
+    return kept
+
+
+def _tests_of_modules(imports: frozenset[str], tests: set[str]) -> frozenset[str]:
+    modules = tuple(context.removeprefix(COLLECT_CONTEXT) + "::" for context in imports)
+    return frozenset(test for test in tests if test.startswith(modules))
 
 
 def ochiai(failed_here: int, passed_here: int, total_failed: int) -> float:
@@ -175,15 +260,12 @@ def ochiai(failed_here: int, passed_here: int, total_failed: int) -> float:
 
 
 def line_scores(spectrum: Spectrum) -> dict[str, dict[int, float]]:
-    """Ochiai of every executed line, by file."""
-    total = len(spectrum.failing)
+    """Ochiai of every line a failing test executed, by file."""
     scores: dict[str, dict[int, float]] = {}
     for path, by_line in spectrum.lines.items():
         for line, contexts in by_line.items():
-            failed = len(contexts & spectrum.failing)
-            if failed:
-                passed = len(contexts & spectrum.passing)
-                scores.setdefault(path, {})[line] = ochiai(failed, passed, total)
+            if contexts & spectrum.failing:
+                scores.setdefault(path, {})[line] = spectrum.score(contexts)
     return scores
 
 

@@ -199,6 +199,22 @@ def test_spectrum_ranks_chunks_by_their_best_ochiai_line(table):
     assert ranking.scores[0] == 1.0 and ranking.scores[2] == pytest.approx(0.7071, abs=1e-4)
 
 
+def test_an_import_ranks_only_the_functions_whose_bodies_it_ran(table):
+    """A test module's import runs every `def` line of the modules it loads (add, mean),
+    and the bodies only of what its module-level code calls (unused_helper's): ranked,
+    below what a failing test ran itself."""
+    failing, passing = "t.py::test_mean", "t.py::test_other"
+    both = frozenset({failing, passing})
+    spectrum = Spectrum(
+        failing=frozenset({failing}), passing=frozenset({passing}),
+        lines={"calc/ops.py": {10: frozenset({failing})}},  # add_all, run by the test
+        collected={"calc/ops.py": {1: both, 5: both, 24: frozenset({failing})}},
+    )
+    ranking = spectrum_ranking(spectrum, table)
+    assert ranking.items == ("calc/ops.py:9", "calc/ops.py:23")
+    assert ranking.scores == (1.0, 0.5)
+
+
 def test_hybrid_localizer_without_index_or_sandbox_puts_the_raising_method_first(repo):
     localizer = HybridLocalizer(options=LocalizerOptions(budget_tokens=400))
     report = localizer.analyse([SPREAD_FAILURE], repo=repo)

@@ -59,10 +59,57 @@ def test_parse_coverage_json_splits_contexts_into_failing_and_passing():
     assert spectrum.failing == {"tests/test_calc.py::test_sub"}
     assert spectrum.passing == {"tests/test_calc.py::test_add",
                                 "tests/test_calc.py::TestDiv::test_div"}
-    assert spectrum.lines["pkg/calc.py"][1] == frozenset()  # import time: no test
+    assert 1 not in spectrum.lines["pkg/calc.py"]  # import time: no test
     scores = line_scores(spectrum)
     assert scores["pkg/calc.py"] == {2: pytest.approx(1 / math.sqrt(2)), 5: 1.0}
     assert "/tmp/sandbox/repo/pkg/other.py" not in scores
+
+
+IMPORTED = {
+    "files": {
+        "app/routes.py": {
+            "contexts": {
+                "1": ["redfix-collect:tests/test_app.py"],  # `def register`
+                "2": ["redfix-collect:tests/test_app.py", "tests/test_app.py::test_home"],
+                "5": ["redfix-collect:tests/test_other.py"],
+                "6": ["redfix-collect:tests/test_broken.py"],
+            },
+        },
+    },
+}
+APP_TESTS = ["tests/test_app.py::test_home", "tests/test_app.py::test_about",
+             "tests/test_other.py::test_x"]
+
+
+def _with_tests(data: dict) -> dict:
+    """IMPORTED, and a line each test ran, so every test context exists."""
+    contexts = dict(data["files"]["app/routes.py"]["contexts"], **{"9": APP_TESTS})
+    return {"files": {"app/routes.py": {"contexts": contexts}}}
+
+
+def test_lines_a_test_modules_import_ran_count_for_that_modules_tests():
+    spectrum = parse_coverage_json(
+        json.dumps(_with_tests(IMPORTED)).encode(),
+        failing=[TestIdentity("tests/test_app.py::test_home", "test_home")],
+    )
+    assert spectrum.failing == {"tests/test_app.py::test_home"}
+    assert spectrum.passing == {"tests/test_app.py::test_about", "tests/test_other.py::test_x"}
+    collected = spectrum.collected["app/routes.py"]
+    assert collected[2] == {"tests/test_app.py::test_home", "tests/test_app.py::test_about"}
+    assert collected[5] == {"tests/test_other.py::test_x"}
+    assert collected[6] == frozenset()  # a module none of whose tests ran
+    assert spectrum.lines["app/routes.py"][2] == {"tests/test_app.py::test_home"}
+    assert 1 not in spectrum.lines["app/routes.py"], "an import is no test"
+
+
+def test_a_module_that_failed_to_import_is_itself_a_failing_context():
+    """pytest reports a collection error as a case named by the dotted module."""
+    spectrum = parse_coverage_json(
+        json.dumps(_with_tests(IMPORTED)).encode(), failing=[TestIdentity("", "tests.test_broken")]
+    )
+    assert spectrum.failing == {"redfix-collect:tests/test_broken.py"}
+    assert spectrum.collected["app/routes.py"][6] == {"redfix-collect:tests/test_broken.py"}
+    assert spectrum.score(spectrum.collected["app/routes.py"][6]) == 1.0
 
 
 def test_unreadable_coverage_json_gives_an_empty_spectrum():
