@@ -8,7 +8,7 @@ localizer (Chroma, BM25, spectrum) plugs in behind the same `Localizer` protocol
 from __future__ import annotations
 
 import ast
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
@@ -34,6 +34,8 @@ class Localization:
     spans: tuple[CodeSpan, ...]
     confidence: float  # 0..1: how sure we are the faulty code is among the spans
     method: LocalizerMethod = TRACEBACK_ONLY
+    # By path, the functions the failing tests ran, when coverage measured it (else None).
+    reached: Mapping[str, frozenset[str]] | None = None
 
 
 def describe(method: LocalizerMethod) -> str:

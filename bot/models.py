@@ -270,6 +270,7 @@ class AttemptStatus(StrEnum):
     EDIT_DID_NOT_APPLY = "edit-did-not-apply"
     POLICY_REJECTED = "policy-rejected"
     GUTTED = "gutted"  # it cuts most of a long function: sent back before any test runs
+    UNREACHED = "unreached"  # it changes only code the failing tests never run: sent back
     TESTS_STILL_FAIL = "tests-still-fail"
     REGRESSION = "regression"
     TIMEOUT = "timeout"

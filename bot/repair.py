@@ -16,6 +16,7 @@ from bot.edits.apply import apply_edits
 from bot.edits.gutting import gutted_functions
 from bot.edits.parse import finished_part, parse_edits
 from bot.edits.paths import path_problem, resolve_repo_path
+from bot.edits.reach import unreached_edits
 from bot.errors import PromptTooLong, UnsafePathError
 from bot.localize import Localization
 from bot.models import (
@@ -295,6 +296,9 @@ def try_candidate(
     gutted = gutted_functions(original, files)
     if gutted:
         return Attempt(number, AttemptStatus.GUTTED, "; ".join(gutted), diff, candidate)
+    unreached = unreached_edits(original, files, context.localization.reached)
+    if unreached:
+        return Attempt(number, AttemptStatus.UNREACHED, "; ".join(unreached), diff, candidate)
     status, detail, validation = validate_candidate(context, files, suite=suite)
     return Attempt(number, status, detail, diff, candidate, validation, files=files)
 

@@ -70,7 +70,7 @@ CUT_OFF = (
 # 6 more repeated earlier answers).
 UNUSABLE_STATUSES = (
     AttemptStatus.NO_EDITS, AttemptStatus.EDIT_DID_NOT_APPLY, AttemptStatus.POLICY_REJECTED,
-    AttemptStatus.GUTTED,
+    AttemptStatus.GUTTED, AttemptStatus.UNREACHED,
 )
 UNUSABLE = (
     "Your answer could not be used ({detail}). The tests fail on the code as it is, so the "

@@ -12,6 +12,9 @@ A bug counts as found at rank r when the r-th suspect is one of the definitions 
 developers' fix changed (the innermost function, method or class around each changed
 line of the buggy file); fixes outside any definition are counted apart. "shown" says
 whether a changed function was among the spans packed into the model's prompt.
+"gate refuses fix" counts the bugs whose developers' fix the repair step's cheap check
+(bot.edits.reach: only functions the failing tests never run) would have sent back;
+"gate judged", those where coverage saw every failing test, so the check applies.
 No projects were used to tune the localizer's weights on: every figure here is held out.
 """
 
@@ -30,6 +33,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.localize.run import rank_in
+from bot.edits.reach import unreached_edits
 from bot.edits.symbols import definitions
 from bot.evaluation.realbugs import load_realbugs
 from bot.evaluation.runner import eval_settings
@@ -117,7 +121,15 @@ def localize_bug(task: EvalTask, runner: LocalRunner, *, work: Path) -> dict[str
         "notes": list(result.notes),
         "seconds": round(seconds, 1),
         "timings": {k: round(v, 2) for k, v in result.seconds.items()},
+        # The repair step's "never run" gate, on the developers' own fix.
+        "reached_known": result.reached is not None,
+        "gate_on_fix": unreached_edits(buggy_files(task), task.reference, result.reached),
     }
+
+
+def buggy_files(task: EvalTask) -> dict[str, str | None]:
+    assert task.base_tree is not None
+    return {path: (task.base_tree / path).read_text(encoding="utf-8") for path in task.reference}
 
 
 def _rate(ranks: Sequence[int | None], at: int) -> str:
@@ -125,7 +137,8 @@ def _rate(ranks: Sequence[int | None], at: int) -> str:
 
 
 def summary(results: Sequence[Mapping[str, Any]]) -> str:
-    rows = [("project", "bugs", "top 1", "top 5", "shown", "no function", "median s")]
+    rows = [("project", "bugs", "top 1", "top 5", "shown", "no function", "median s",
+             "gate judged", "gate refuses fix")]
     groups: dict[str, list[Mapping[str, Any]]] = defaultdict(list)
     for result in results:
         groups[result["project"]].append(result)
@@ -135,7 +148,9 @@ def summary(results: Sequence[Mapping[str, Any]]) -> str:
         rows.append((name, str(len(group)), _rate(ranks, 1), _rate(ranks, 5),
                      f"{sum(1 for r in with_function if r['shown'])}/{len(with_function)}",
                      str(len(group) - len(with_function)),
-                     f"{statistics.median(r['seconds'] for r in group):.1f}"))
+                     f"{statistics.median(r['seconds'] for r in group):.1f}",
+                     str(sum(1 for r in group if r.get("reached_known"))),
+                     str(sum(1 for r in group if r.get("gate_on_fix")))))
     width = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
     return "\n".join("  ".join(c.ljust(width[i]) for i, c in enumerate(row)) for row in rows)
 

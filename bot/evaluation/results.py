@@ -31,6 +31,7 @@ ATTEMPT_CAUSES: dict[AttemptStatus, str] = {
     AttemptStatus.EDIT_DID_NOT_APPLY: "edit did not apply",
     AttemptStatus.POLICY_REJECTED: "policy",
     AttemptStatus.GUTTED: "gutted a long function",
+    AttemptStatus.UNREACHED: "changed code the failing tests never run",
     AttemptStatus.TIMEOUT: "timeout",
     AttemptStatus.TESTS_STILL_FAIL: "tests still fail",
     AttemptStatus.REGRESSION: "regression",

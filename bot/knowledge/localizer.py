@@ -53,6 +53,7 @@ from bot.suite import Suite
 log = logging.getLogger(__name__)
 MAX_QUERY_CHARS = 8000
 TEST_SUPPORT_FACTOR = 0.3
+CHILD_PROCESS_WORDS = ("subprocess", "Popen", "sys.executable", "multiprocessing", "os.system")
 EMBEDDING_POOL = 50
 MAX_EMBEDDING_QUERY_CHARS = 1500
 
@@ -84,6 +85,8 @@ class LocalizationReport:
     confidence: float
     notes: tuple[str, ...] = ()
     seconds: Mapping[str, float] = field(default_factory=dict)
+    # By path, the functions a failing test ran; None unless coverage saw every failing test.
+    reached: Mapping[str, frozenset[str]] | None = None
 
 
 def _span(chunk: Chunk, *, score: float, why: tuple[str, ...]) -> CodeSpan:
@@ -143,7 +146,7 @@ class HybridLocalizer:
                 suite.command, suite.timeout_s, {}, suite.setup, suite.dependency_files
             )
         report = self.analyse(failures, repo=repo)
-        return Localization(report.packed, report.confidence, self.method(report))
+        return Localization(report.packed, report.confidence, self.method(report), report.reached)
 
     def method(self, report: LocalizationReport) -> LocalizerMethod:
         """The hybrid localizer, the signals that ranked something, and the index searched."""
@@ -214,7 +217,12 @@ class HybridLocalizer:
         rankings = self._rankings(
             failures, tests, repo=repo, table=table, spectrum=spectrum, clock=clock
         )
-        return self._report(key, rankings, table=table, tests=tests, notes=notes, clock=clock)
+        report = self._report(key, rankings, table=table, tests=tests, notes=notes, clock=clock)
+        if spectrum is None or not all(
+            spectrum.saw(identity_of_test(case, repo)) for case in failures
+        ) or any(starts_processes(test) for test in tests):
+            return report
+        return replace(report, reached=reached_functions(rankings, table))
 
     def _rankings(
         self,
@@ -301,6 +309,25 @@ class HybridLocalizer:
         return LocalizationReport(
             key, ranked, test_spans, tuple(rankings), tuple(packed), sure, tuple(notes), dict(clock)
         )
+
+
+def starts_processes(test: Chunk) -> bool:
+    """Whether a test runs code in a child process, where coverage does not follow it
+    (tornado-3 of the real-bug suite: the faulty method runs only in the child)."""
+    return any(word in test.text for word in CHILD_PROCESS_WORDS)
+
+
+def reached_functions(rankings: Sequence[Ranking], table: ChunkTable) -> dict[str, frozenset[str]]:
+    """By path, the functions and methods the spectrum ranked: those a failing test ran."""
+    found: dict[str, set[str]] = {}
+    for ranking in rankings:
+        if ranking.signal != "spectrum":
+            continue
+        for key in ranking.items:
+            chunk = table.by_key.get(key)
+            if chunk is not None and chunk.kind in ("function", "method"):
+                found.setdefault(chunk.path, set()).add(chunk.symbol)
+    return {path: frozenset(names) for path, names in found.items()}
 
 
 def harness_last(fused: Sequence[Fused], table: ChunkTable) -> list[Fused]:

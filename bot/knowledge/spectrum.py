@@ -202,6 +202,10 @@ class Spectrum:
     lines: Mapping[str, Mapping[int, frozenset[str]]]
     collected: Mapping[str, Mapping[int, frozenset[str]]] = field(default_factory=dict)
 
+    def saw(self, test: TestIdentity) -> bool:
+        """Whether coverage ran `test` (or its module's failed import) as a failing context."""
+        return any(test.matches(c) or test.failed_importing(c) for c in self.failing)
+
     def score(self, contexts: frozenset[str]) -> float:
         """Ochiai of a line the tests of `contexts` executed."""
         failed = len(contexts & self.failing)

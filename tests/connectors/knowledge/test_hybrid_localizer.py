@@ -93,6 +93,7 @@ def test_the_buggy_function_ranks_first(failing_repo, tmp_path, minilm):
     assert signals["spectrum"].items[0] == "stats/core.py:5"
     assert report.ranked[0].span.symbol == "add_all"
     assert "spectrum #1" in report.ranked[0].span.why
+    assert report.reached == {"stats/core.py": frozenset({"add", "add_all", "mean"})}
     assert report.packed[0].symbol == "add_all"
     assert {s.symbol for s in report.packed} >= {"test_total", "test_mean", "mean"}
     assert 0.0 < report.confidence <= 1.0

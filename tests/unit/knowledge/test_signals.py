@@ -233,3 +233,27 @@ def test_hybrid_localizer_with_nothing_to_go_on_has_zero_confidence(repo):
     report = HybridLocalizer().analyse(
         [TestCase("ghost", "test_ghost", Outcome.FAILED, message="boom")], repo=repo)
     assert report.ranked == () and report.confidence == 0.0
+
+
+def test_the_functions_reached_are_known_only_when_coverage_saw_every_failing_test(repo):
+    spread = "tests/test_ops.py::TestStats::test_spread"
+    spectrum = Spectrum(failing=frozenset({spread}), passing=frozenset(),
+                        lines={"calc/ops.py": {18: frozenset({spread}), 21: frozenset({spread})}})
+    localizer = HybridLocalizer(options=LocalizerOptions(budget_tokens=400))
+    report = localizer.analyse([SPREAD_FAILURE], repo=repo, spectrum=spectrum)
+    assert report.reached == {"calc/ops.py": frozenset({"Stats.__init__", "Stats.spread"})}
+    both = localizer.analyse([SPREAD_FAILURE, MEAN_FAILURE], repo=repo, spectrum=spectrum)
+    assert both.reached is None, "test_mean ran unseen"
+
+
+def test_no_functions_reached_are_claimed_when_the_failing_test_starts_a_process(repo):
+    source = (repo / "tests" / "test_ops.py").read_text()
+    (repo / "tests" / "test_ops.py").write_text(source.replace(
+        "assert Stats([1, 5]).spread() == 4",
+        "subprocess.run([sys.executable, '-c', 'import calc'])\n"
+        "        assert Stats([1, 5]).spread() == 4"))
+    spread = "tests/test_ops.py::TestStats::test_spread"
+    spectrum = Spectrum(failing=frozenset({spread}), passing=frozenset(),
+                        lines={"calc/ops.py": {21: frozenset({spread})}})
+    localizer = HybridLocalizer(options=LocalizerOptions(budget_tokens=400))
+    assert localizer.analyse([SPREAD_FAILURE], repo=repo, spectrum=spectrum).reached is None

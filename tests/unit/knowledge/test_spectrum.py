@@ -100,6 +100,9 @@ def test_lines_a_test_modules_import_ran_count_for_that_modules_tests():
     assert collected[6] == frozenset()  # a module none of whose tests ran
     assert spectrum.lines["app/routes.py"][2] == {"tests/test_app.py::test_home"}
     assert 1 not in spectrum.lines["app/routes.py"], "an import is no test"
+    assert spectrum.saw(TestIdentity("tests/test_app.py::test_home", "test_home"))
+    assert not spectrum.saw(TestIdentity("tests/test_app.py::test_about", "test_about"))
+    assert not spectrum.saw(TestIdentity("tests/test_gone.py::test_y", "test_y"))
 
 
 def test_a_module_that_failed_to_import_is_itself_a_failing_context():
@@ -110,6 +113,7 @@ def test_a_module_that_failed_to_import_is_itself_a_failing_context():
     assert spectrum.failing == {"redfix-collect:tests/test_broken.py"}
     assert spectrum.collected["app/routes.py"][6] == {"redfix-collect:tests/test_broken.py"}
     assert spectrum.score(spectrum.collected["app/routes.py"][6]) == 1.0
+    assert spectrum.saw(TestIdentity("", "tests.test_broken"))
 
 
 def test_unreadable_coverage_json_gives_an_empty_spectrum():
