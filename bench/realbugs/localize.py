@@ -123,6 +123,7 @@ def localize_bug(task: EvalTask, runner: LocalRunner, *, work: Path) -> dict[str
         "timings": {k: round(v, 2) for k, v in result.seconds.items()},
         # The repair step's "never run" gate, on the developers' own fix.
         "reached_known": result.reached is not None,
+        "reached": {path: sorted(names) for path, names in (result.reached or {}).items()},
         "gate_on_fix": unreached_edits(buggy_files(task), task.reference, result.reached),
     }
 
