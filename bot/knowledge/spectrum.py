@@ -110,8 +110,10 @@ class TestIdentity:
     def failed_importing(self, context: str) -> bool:
         """Whether this is the collection error of the module whose import `context` is
         (pytest reports one as a case named by the module, dotted: `tests.test_app`)."""
+        if self.node_id or not context.startswith(COLLECT_CONTEXT):
+            return False
         module = context.removeprefix(COLLECT_CONTEXT)
-        return not self.node_id and self.name == module.removesuffix(".py").replace("/", ".")
+        return self.name == module.removesuffix(".py").replace("/", ".")
 
 
 def identity_of_test(case: TestCase, repo: Path) -> TestIdentity:
@@ -261,16 +263,6 @@ def ochiai(failed_here: int, passed_here: int, total_failed: int) -> float:
     if failed_here == 0 or total_failed == 0:
         return 0.0
     return failed_here / math.sqrt(total_failed * (failed_here + passed_here))
-
-
-def line_scores(spectrum: Spectrum) -> dict[str, dict[int, float]]:
-    """Ochiai of every line a failing test executed, by file."""
-    scores: dict[str, dict[int, float]] = {}
-    for path, by_line in spectrum.lines.items():
-        for line, contexts in by_line.items():
-            if contexts & spectrum.failing:
-                scores.setdefault(path, {})[line] = spectrum.score(contexts)
-    return scores
 
 
 def repo_relative(path: str, known: set[str]) -> str | None:

@@ -12,7 +12,6 @@ from bot.knowledge.spectrum import (
     TestSuite,
     coverage_spec,
     identity_of_test,
-    line_scores,
     ochiai,
     parse_coverage_json,
     repo_relative,
@@ -60,9 +59,10 @@ def test_parse_coverage_json_splits_contexts_into_failing_and_passing():
     assert spectrum.passing == {"tests/test_calc.py::test_add",
                                 "tests/test_calc.py::TestDiv::test_div"}
     assert 1 not in spectrum.lines["pkg/calc.py"]  # import time: no test
-    scores = line_scores(spectrum)
-    assert scores["pkg/calc.py"] == {2: pytest.approx(1 / math.sqrt(2)), 5: 1.0}
-    assert "/tmp/sandbox/repo/pkg/other.py" not in scores
+    lines = spectrum.lines["pkg/calc.py"]
+    assert spectrum.score(lines[2]) == pytest.approx(1 / math.sqrt(2))
+    assert (spectrum.score(lines[5]), spectrum.score(lines[6])) == (1.0, 0.0)
+    assert spectrum.score(spectrum.lines["/tmp/sandbox/repo/pkg/other.py"][3]) == 0.0
 
 
 IMPORTED = {
