@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import subprocess
 import tempfile
 from collections import Counter
 from collections.abc import Mapping, Sequence
@@ -26,6 +25,7 @@ from unidiff import PatchSet
 from bot.edits.reach import unreached_edits
 from bot.evaluation.realbugs import load_realbugs
 from bot.evaluation.tasks import EvalTask
+from connectors.git_scratch import apply_patch
 
 
 def patched_files(task: EvalTask, diff: str) -> tuple[dict[str, str | None], dict[str, str]]:
@@ -41,8 +41,10 @@ def patched_files(task: EvalTask, diff: str) -> tuple[dict[str, str | None], dic
             if before[path] is not None:
                 (root / path).parent.mkdir(parents=True, exist_ok=True)
                 (root / path).write_text(before[path] or "", encoding="utf-8")
-        subprocess.run(["git", "apply", "-"],
-                       input=diff, text=True, cwd=root, check=True, capture_output=True)
+        problem = apply_patch(root, diff)
+        if problem is not None:
+            raise SystemExit(f"gate_replay: a recorded diff no longer applies to "
+                             f"{task.task_id}'s buggy files: {problem}")
         after = {path: (root / path).read_text(encoding="utf-8") for path in paths
                  if (root / path).is_file()}
     return before, after

@@ -87,5 +87,4 @@ def _innermost(functions: list[Located], line: int) -> Located | None:
 
 
 def _body_start(function: Located) -> int:
-    body = getattr(function.node, "body", None)
-    return body[0].lineno - 1 if body else function.end
+    return function.node.body[0].lineno - 1
