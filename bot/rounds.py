@@ -19,7 +19,8 @@ answer cut at the token limit the next one gets twice the room (up to MAX_ANSWER
 the code shown shrinking to fit) and is asked for the changed lines only; after an
 answer that repeats an earlier one, the model is told so; after one that held no usable
 edit (the code given back unchanged, a block that does not apply, a change to the tests,
-a gutted function), it is told why and asked for SEARCH/REPLACE blocks.
+a gutted function, a change only to code the failing tests never run), it is told why
+and asked for SEARCH/REPLACE blocks.
 """
 
 from __future__ import annotations
