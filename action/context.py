@@ -13,8 +13,8 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from bot.errors import ConfigError
-from bot.service.routing import BRANCH_PREFIX
+from bot.core.errors import ConfigError
+from bot.core.github import BRANCH_PREFIX
 
 PULL_REQUEST_EVENTS = ("pull_request", "pull_request_target")
 DEFAULT_SERVER_URL = "https://github.com"

@@ -15,7 +15,8 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
-from bot.config import REPO_CONFIG_PATH, RepoConfig, parse_repo_config
+from bot.core.config import REPO_CONFIG_PATH, RepoConfig
+from bot.wiring.settings import parse_repo_config
 from connectors.github.remote import read_at
 
 GIT_TIMEOUT_S = 120

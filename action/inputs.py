@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
-from bot.errors import ConfigError
+from bot.core.errors import ConfigError
 
 CONNECTORS = ("auto", "ollama", "openai")
 SANDBOXES = ("auto", "docker", "local")

@@ -25,15 +25,17 @@ from action.inputs import ActionInputs, raw_secrets, read_inputs
 from action.publish import ActionGateway, publish_fix
 from action.reports import annotation_text, find_reports, locate, required_reports
 from action.summary import Publication, problem_summary, step_summary
-from bot.config import RepoConfig, Settings, resolve_settings
-from bot.errors import RedfixError, UsageError
-from bot.fix_command import build_services, known_secrets
-from bot.ingest import parse_report_files
-from bot.models import FixOutcome, TestCase, TestReport
-from bot.outcome_json import outcome_to_json
+from bot.core.config import RepoConfig, Settings
+from bot.core.errors import RedfixError, UsageError
+from bot.core.models import FixOutcome
+from bot.core.results import TestCase, TestReport
 from bot.pipeline import FixRequest, run_fix
-from bot.project_detect import detect_project
-from bot.terminal import TerminalProgress, summary
+from bot.stages.ingest.junit import parse_report_files
+from bot.stages.publish.outcome_json import outcome_to_json
+from bot.stages.publish.terminal import TerminalProgress, summary
+from bot.wiring.requests import fix_request
+from bot.wiring.services import build_services, known_secrets
+from bot.wiring.settings import data_dir, resolve_settings
 
 USAGE = """usage: python -m action
 
@@ -123,15 +125,7 @@ def _request(inputs: ActionInputs, env: Mapping[str, str], step: Step) -> FixReq
     step.say(f"redfix: test edits {'allowed' if settings.allow_test_edits else 'refused'} "
              f"({settings.sources.get('allow_test_edits', 'default')})")
     reports = _reports(inputs, settings, step)
-    detected = detect_project(workspace)
-    return FixRequest(
-        repo=workspace,
-        settings=settings,
-        reports=reports,
-        secrets=step.secrets,
-        setup=tuple(settings.setup if settings.setup is not None else detected.setup),
-        dependency_files=tuple(detected.dependency_files),
-    )
+    return fix_request(workspace, settings, reports=reports, secrets=step.secrets)
 
 
 def _check_publishing(inputs: ActionInputs, context: RunnerContext) -> None:
@@ -194,8 +188,9 @@ def run_action(env: Mapping[str, str], step: Step) -> int:
     request = _request(inputs, env, step)
     step.annotate([c for r in request.reports for c in r.failures])
     pipeline_env = {**env, "REDFIX_API_KEY": inputs.api_key} if inputs.api_key else env
-    services = build_services(request.settings, pipeline_env, quiet=False)
-    services.progress = TerminalProgress(step.stdout)
+    services = build_services(request.settings, pipeline_env, announce=True,
+                              progress=TerminalProgress(step.stdout),
+                              data_dir=data_dir(pipeline_env))
     step.say("::group::redfix: reproduce, localize, generate, validate")
     try:
         outcome = run_fix(request, services)

@@ -1,7 +1,8 @@
 """Opening (or updating) the pull request of a validated fix, with the workflow's token.
 
 The rules are the service's: the plan (branch `redfix/<branch>-<signature digest>`,
-title and body from prompts/pr_body.j2) comes from bot.service.publishing, the push
+title and body from prompts/pr_body.j2) and the pull request come from the publish stage
+(bot.stages.publish.pull_request), shared with the App; the push
 goes through connectors.github.remote (which refuses any branch but redfix's own),
 and an open pull request from the same branch, i.e. the same failure, is updated
 instead of duplicated. The commit is made in a scratch clone, so the workspace the
@@ -17,11 +18,11 @@ from pathlib import Path
 
 from action.context import BuildTarget
 from action.summary import Publication
-from bot.errors import UsageError
-from bot.models import FixOutcome
-from bot.service.gateway import PullRequestRef
-from bot.service.jobs import FixJob
-from bot.service.publishing import PullRequestPlan, comment_plans, pull_request_plan
+from bot.core.errors import UsageError
+from bot.core.github import PullRequestPlan, PullRequestRef
+from bot.core.jobs import FixJob
+from bot.core.models import FixOutcome
+from bot.stages.publish.pull_request import publish_pull_request
 from connectors.git import commit_on_branch
 from connectors.github.gateway import PyGithubGateway, _calling_github
 from connectors.github.remote import clone_at, push_branch
@@ -114,28 +115,22 @@ def publish_fix(
     """Push the fix to its redfix/ branch and open or update its pull request; comment on
     the pull requests the build belongs to, as the service does."""
     job = job_for(target, run_id=run_id)
-    plan = pull_request_plan(job, outcome, test_command=test_command, secrets=secrets)
     token = gateway.token()
-    pr_url, updated = "", False
-    if plan is not None:
+
+    def push(patch: str, branch: str, message: str) -> None:
         with tempfile.TemporaryDirectory(prefix="redfix-publish-") as scratch:
             checkout = scratch_checkout(workspace, Path(scratch) / "repo", target=target,
                                         token=token)
-            commit_on_branch(checkout, outcome.patch, branch=plan.branch, message=plan.title)
-            push_branch(checkout, plan.branch, token=token)
-        existing = gateway.find_open_pull(target.repository, plan.branch)
-        updated = existing is not None
-        pull = (gateway.update_pull(target.repository, existing.number, plan) if existing
-                else gateway.create_pull(target.repository, plan))
-        pr_url = pull.url
-    comments = tuple(
-        gateway.upsert_comment(target.repository, comment)
-        for comment in comment_plans(job, outcome, pr_url=pr_url, secrets=secrets)
+            commit_on_branch(checkout, patch, branch=branch, message=message)
+            push_branch(checkout, branch, token=token)
+
+    pull = publish_pull_request(
+        job, outcome, gateway, push=push, test_command=test_command, secrets=secrets
     )
     return Publication(
-        pr_url=pr_url,
-        branch=plan.branch if plan else "",
-        updated=updated,
-        comments=comments,
-        reason="" if plan else why_no_pull_request(target, outcome),
+        pr_url=pull.pr_url,
+        branch=pull.branch,
+        updated=pull.updated,
+        comments=pull.comments,
+        reason="" if pull.branch else why_no_pull_request(target, outcome),
     )

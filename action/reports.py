@@ -7,10 +7,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from bot.errors import ConfigError
-from bot.models import TestCase
-from bot.testrun import source_of_test
-from bot.tracebacks import frames_in_repo, parse_frames
+from bot.core.errors import ConfigError
+from bot.core.results import TestCase
+from bot.stages.ingest.tracebacks import frames_in_repo, parse_frames
+from bot.stages.reproduce.testrun import source_of_test
 
 MAX_ANNOTATION_LINES = 12
 

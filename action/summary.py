@@ -6,9 +6,9 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
-from bot.models import FixOutcome
-from bot.redact import redact
-from bot.terminal import HEADLINES
+from bot.core.models import FixOutcome
+from bot.core.redact import redact
+from bot.stages.publish.terminal import HEADLINES
 
 MAX_DIFF_CHARS = 100_000  # GitHub keeps up to 1 MiB of summary per step
 MAX_CELL_CHARS = 200

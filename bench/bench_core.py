@@ -24,10 +24,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bot.config import resolve_settings  # noqa: E402
 from bot.evaluation.metering import TimedRunner  # noqa: E402
 from bot.evaluation.runner import LOCAL_TEST_COMMAND  # noqa: E402
 from bot.pipeline import FixRequest, Services, run_fix  # noqa: E402
+from bot.wiring.settings import resolve_settings  # noqa: E402
 from connectors.ai.openai_compat import OpenAICompatibleConnector  # noqa: E402
 from connectors.sandbox.local import LocalRunner  # noqa: E402
 

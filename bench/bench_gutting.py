@@ -1,4 +1,4 @@
-"""Would the gutting check (bot/edits/gutting.py) send back a right fix?
+"""Would the gutting check (bot/stages/policy/gutting.py) send back a right fix?
 
 It runs the check over the developers' own fixes, buggy source -> fixed source: every
 refusal there is a right fix the check would have refused. Suites: HumanEvalFix
@@ -19,10 +19,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bot.edits.gutting import LONG_FUNCTION_LINES, function_lengths, gutted_functions  # noqa: E402
 from bot.evaluation.humanevalfix import load_humanevalfix  # noqa: E402
 from bot.evaluation.realbugs import load_realbugs  # noqa: E402
 from bot.evaluation.tasks import EvalTask  # noqa: E402
+from bot.stages.policy.gutting import LONG_FUNCTION_LINES, function_lengths, gutted_functions  # noqa: E402
 
 
 def pairs(task: EvalTask) -> list[tuple[str, str, str]]:

@@ -35,12 +35,12 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.localize.projects import EXTRA_FOR_INDEX, PROJECTS, source_tree
-from bot.knowledge.chunks import Chunk
-from bot.knowledge.indexing import index_repository
-from bot.knowledge.knowledge import RepositoryKnowledge
-from bot.knowledge.localizer import HybridLocalizer
-from bot.models import Outcome, TestCase
-from bot.sourcefiles import is_test_path
+from bot.core.chunks import Chunk
+from bot.core.results import Outcome, TestCase
+from bot.core.sourcefiles import is_test_path
+from bot.stages.localize.knowledge.hybrid_localizer import HybridLocalizer
+from bot.stages.localize.knowledge.indexing import index_repository
+from bot.stages.localize.knowledge.repository import RepositoryKnowledge
 from connectors.vector.chroma_store import ChromaChunkStore, chroma_client
 from connectors.vector.embedder import MiniLMEmbedder
 

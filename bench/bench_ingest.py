@@ -25,7 +25,7 @@ from xml.sax.saxutils import escape, quoteattr
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bot.ingest import parse_report_file
+from bot.stages.ingest.junit import parse_report_file
 
 _TRACEBACK_FRAME = """\
 /home/runner/work/shop/shop/src/shop/pricing/engine_{n}.py:{line}: in apply_discounts

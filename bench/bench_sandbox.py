@@ -35,8 +35,8 @@ import defusedxml.ElementTree as SafeET
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bot.models import RunSpec  # noqa: E402
-from bot.project_detect import detect_project  # noqa: E402
+from bot.core.project_detect import detect_project  # noqa: E402
+from bot.core.results import RunSpec  # noqa: E402
 from connectors.sandbox.docker import DockerRunner  # noqa: E402
 from connectors.sandbox.images import RUNTIME_REPOSITORY  # noqa: E402
 from connectors.sandbox.workspace import copy_repository  # noqa: E402

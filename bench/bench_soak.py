@@ -2,7 +2,7 @@
 
 Starts the GitHub simulator (several copies of the bookshop, each with a real failing
 test), a model server that always answers with the right fix, and
-`python -m bot.service serve` with its queue workers (REDFIX_CONCURRENCY, default 2).
+`python -m bot.app serve` with its queue workers (REDFIX_CONCURRENCY, default 2).
 Then it sends a signed `workflow_run` failure delivery every --interval seconds for
 --seconds (each a new build of one of the repositories, in turn, so jobs of different
 repositories run side by side while jobs of one repository queue behind its branch
@@ -45,11 +45,7 @@ sys.path.insert(0, str(ROOT))
 from pytest_httpserver import HTTPServer  # noqa: E402
 from werkzeug import Request, Response  # noqa: E402
 
-from tests.e2e.conftest import ScriptedModel  # noqa: E402
-from tests.e2e.test_fix_scenarios import CORRECT_SEARCH_REPLACE  # noqa: E402
-from tests.github_simulator import GitHubSimulator, SimRepo  # noqa: E402
-from tests.github_simulator.payloads import signed, workflow_run_failure  # noqa: E402
-from tests.service.conftest import (  # noqa: E402
+from tests.app.conftest import (  # noqa: E402
     INSTALLATION,
     SECRET,
     ServiceProcess,
@@ -57,6 +53,10 @@ from tests.service.conftest import (  # noqa: E402
     junit_report,
     service_env,
 )
+from tests.e2e.conftest import ScriptedModel  # noqa: E402
+from tests.e2e.test_fix_scenarios import CORRECT_SEARCH_REPLACE  # noqa: E402
+from tests.github_simulator import GitHubSimulator, SimRepo  # noqa: E402
+from tests.github_simulator.payloads import signed, workflow_run_failure  # noqa: E402
 
 MAX_SECONDS = 1800
 MAX_REPOS = 50

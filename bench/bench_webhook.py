@@ -1,6 +1,6 @@
 """Webhook acknowledgement under load: signed deliveries at a fixed rate on loopback.
 
-Starts `python -m bot.service serve --no-worker` (the web process alone: the
+Starts `python -m bot.app serve --no-worker` (the web process alone: the
 acknowledgement path is what is measured; workers run elsewhere) on 127.0.0.1
 with a fresh SQLite store and queue, then sends signed `workflow_run` failure
 deliveries at --rate per second for --seconds (at most 60), open loop: each
@@ -40,7 +40,7 @@ import httpx
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bot.service.webhooks import sign  # noqa: E402
+from bot.app.webhooks import sign  # noqa: E402
 
 SECRET = "bench-webhook-secret"
 MAX_SECONDS = 60
@@ -67,7 +67,7 @@ def start_service(data_dir: Path) -> tuple[subprocess.Popen[bytes], str]:
            "REDFIX_LOG_LEVEL": "WARNING", "PYTHONPATH": str(ROOT)}
     env.pop("REDFIX_REDIS_URL", None)
     process = subprocess.Popen(
-        [sys.executable, "-m", "bot.service", "serve", "--no-worker", "--host", "127.0.0.1",
+        [sys.executable, "-m", "bot.app", "serve", "--no-worker", "--host", "127.0.0.1",
          "--port", str(port)], cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
         stderr=open(data_dir / "service.log", "wb"))  # noqa: SIM115 - lives with the process
     url = f"http://127.0.0.1:{port}"

@@ -14,30 +14,30 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from bot.baseline import BaselineCache, tree_fingerprint
-from bot.change_coverage import measure_change_coverage
-from bot.config import Settings
-from bot.diffs import unified_diff
-from bot.errors import RedfixError
-from bot.ingest import parse_report_bytes
-from bot.localize import Localization, Localizer, TracebackLocalizer, describe
-from bot.models import (
-    FixOutcome,
-    FixStatus,
-    Lessons,
-    Reproduction,
-    TestCase,
-    TestReport,
+from bot.core.config import Settings
+from bot.core.diffs import unified_diff
+from bot.core.errors import RedfixError
+from bot.core.models import FixOutcome, FixStatus, Lessons
+from bot.core.ports import AIServiceConnector, LessonRecall, Progress, SandboxRunner, SilentProgress
+from bot.core.results import TestCase, TestReport
+from bot.core.sourcefiles import read_source
+from bot.stages.baseline.cache import BaselineCache
+from bot.stages.baseline.run import run_baseline
+from bot.stages.generate.ask import AttemptContext
+from bot.stages.generate.write_rationale import write_rationale
+from bot.stages.localize.traceback_localizer import (
+    Localization,
+    Localizer,
+    TracebackLocalizer,
+    describe,
 )
-from bot.ports import AIServiceConnector, LessonRecall, Progress, SandboxRunner, SilentProgress
-from bot.regression import RegressionRequest, write_regression_test
-from bot.repair import AttemptContext
-from bot.reproduce import classify_runs, confirmed
-from bot.rounds import Rounds, conclude
-from bot.sourcefiles import read_source
-from bot.suite import Suite
-from bot.testrun import node_id, source_of_test
-from bot.write_rationale import write_rationale
+from bot.stages.regression_test.write import RegressionRequest, write_regression_test
+from bot.stages.repair.loop import Rounds, conclude
+from bot.stages.reproduce.rerun import reproduce_failures, reproduction_text, unreproduced_status
+from bot.stages.reproduce.suite import Suite
+from bot.stages.reproduce.testrun import node_id, source_of_test
+from bot.stages.reproduce.verdicts import confirmed
+from bot.stages.validate.change_coverage import measure_change_coverage
 
 MIN_CONFIDENCE = 0.1
 
@@ -85,39 +85,6 @@ def unique_failures(reports: Sequence[TestReport]) -> tuple[TestCase, ...]:
     return tuple(seen.values())
 
 
-def _baseline(suite: Suite, services: Services) -> TestReport:
-    fingerprint = tree_fingerprint(suite.repo)
-    argv = suite.argv()
-    cached = services.baselines.load(fingerprint, argv, suite.runner.kind)
-    if cached is not None:
-        services.progress.stage("baseline: reusing the cached results for this tree")
-        return parse_report_bytes(cached, source="cached baseline")
-    services.progress.stage("baseline: running the whole test suite on the original code")
-    run = suite.run()
-    report = suite.complete_report(run)
-    if run.outcome.report_xml is not None:
-        services.baselines.store(fingerprint, argv, suite.runner.kind, run.outcome.report_xml)
-    return report
-
-
-def _reproduce(
-    suite: Suite, failures: Sequence[TestCase], *, reruns: int, progress: Progress
-) -> dict[str, Reproduction]:
-    ids = [node_id(case, suite.repo) for case in failures]
-    selection = [i for i in ids if i is not None] if all(ids) else []
-    runs = []
-    for number in range(1, reruns + 1):
-        progress.stage(f"reproduce: run {number}/{reruns} of {len(failures)} failing test(s)")
-        runs.append(suite.run(selection).report)
-    return classify_runs([case.key for case in failures], runs)
-
-
-def _unreproduced(verdicts: dict[str, Reproduction]) -> FixStatus:
-    if any(v is Reproduction.FLAKY for v in verdicts.values()):
-        return FixStatus.FLAKY
-    return FixStatus.NOT_REPRODUCIBLE
-
-
 def run_fix(request: FixRequest, services: Services) -> FixOutcome:
     settings, clock = request.settings, Clock()
     suite = Suite(
@@ -147,17 +114,17 @@ def _run_stages(request: FixRequest, services: Services, suite: Suite, clock: Cl
     if services.recall is not None and not request.lessons:
         request = replace(request, lessons=services.recall(failures))
     with clock.measure("reproduce"):
-        verdicts = _reproduce(suite, failures, reruns=settings.reruns, progress=progress)
+        verdicts = reproduce_failures(suite, failures, reruns=settings.reruns, progress=progress)
     targets = tuple(case for case in failures if case.key in confirmed(verdicts))
     if not targets:
         return FixOutcome(
-            _unreproduced(verdicts),
+            unreproduced_status(verdicts),
             failures,
             reproduction=verdicts,
-            explanation=_reproduction_text(verdicts),
+            explanation=reproduction_text(verdicts),
         )
     with clock.measure("baseline"):
-        baseline = baseline or _baseline(suite, services)
+        baseline = baseline or run_baseline(suite, services.baselines, progress)
     with clock.measure("localize"):
         progress.stage("localize: ranking the code the failures point at")
         localization = services.localizer.localize(targets, repo=request.repo, suite=suite)
@@ -261,13 +228,8 @@ def _discover(
     if request.reports:
         services.progress.stage(f"ingest: {len(request.reports)} report(s)")
         return None, unique_failures(request.reports)
-    baseline = _baseline(suite, services)
+    baseline = run_baseline(suite, services.baselines, services.progress)
     return baseline, baseline.failures
-
-
-def _reproduction_text(verdicts: dict[str, Reproduction]) -> str:
-    lines = [f"{key}: {verdict}" for key, verdict in verdicts.items()]
-    return "no failure reproduced on every run, so no fix was attempted:\n" + "\n".join(lines)
 
 
 def _repair_loop(

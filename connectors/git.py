@@ -5,7 +5,7 @@ from __future__ import annotations
 import subprocess
 from pathlib import Path
 
-from bot.errors import UsageError
+from bot.core.errors import UsageError
 
 
 def _git(repo: Path, *args: str, stdin: str | None = None) -> str:

@@ -9,8 +9,8 @@ import subprocess
 from collections.abc import Mapping
 from pathlib import Path
 
-from bot.edits.paths import resolve_repo_path
-from bot.errors import SandboxError
+from bot.core.errors import SandboxError
+from bot.core.paths import resolve_repo_path
 
 GIT_IDENTITY = ("-c", "user.name=redfix-eval", "-c", "user.email=redfix-eval@localhost")
 

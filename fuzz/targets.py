@@ -14,17 +14,20 @@ import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
-from bot.config import REPO_CONFIG_PATH, load_repo_config
-from bot.edits.apply import apply_edits
-from bot.edits.parse import parse_edits
-from bot.edits.paths import path_problem
-from bot.errors import ConfigError, ReportError
-from bot.ingest import DEFAULT_LIMITS, parse_report_bytes
-from bot.policy import check_policy
-from bot.service.errors import WebhookError
-from bot.service.routing import Ignore, StartFix, route
-from bot.service.webhooks import parse_delivery, sign
-from bot.tracebacks import parse_frames
+from bot.app.router import Ignore, StartFix
+from bot.app.routing import app_router
+from bot.app.webhooks import parse_delivery, sign
+from bot.core.config import REPO_CONFIG_PATH
+from bot.core.errors import ConfigError, ReportError
+from bot.core.github_errors import WebhookError
+from bot.core.paths import path_problem
+from bot.stages.apply.apply import apply_edits
+from bot.stages.apply.parse import parse_edits
+from bot.stages.ingest.junit import parse_report_bytes
+from bot.stages.ingest.junit_limits import DEFAULT_LIMITS
+from bot.stages.ingest.tracebacks import parse_frames
+from bot.stages.policy.rules import check_policy
+from bot.wiring.settings import load_repo_config
 
 WEBHOOK_SECRET = "fuzz-secret"  # noqa: S105 - a test value, signs fuzzed bodies
 _SHA = re.compile(r"[0-9a-f]{40}")
@@ -34,6 +37,8 @@ KNOWN_FILES = {
                           "    assert add(1, 2) == 3\n",
 }
 _CONFIG_DIR = Path(tempfile.mkdtemp(prefix="redfix-fuzz-config-"))
+
+route = app_router().route
 
 
 def text_of(data: bytes) -> str:

@@ -24,9 +24,9 @@ from pathlib import Path
 
 from bench.localize.mutations import Mutation, mutations_of
 from bench.localize.projects import PROJECTS, Project, cache_dir, mutable_modules, source_tree
-from bot.ingest import parse_report_bytes
-from bot.models import RunSpec
-from bot.testrun import suite_argv
+from bot.core.results import RunSpec
+from bot.stages.ingest.junit import parse_report_bytes
+from bot.stages.reproduce.testrun import suite_argv
 from connectors.sandbox.local import LocalRunner
 
 TEST_COMMAND = (sys.executable, "-m", "pytest")

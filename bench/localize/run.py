@@ -28,18 +28,18 @@ from typing import Any
 
 from bench.localize.mutations import Mutation
 from bench.localize.projects import PROJECTS, Project, cache_dir, source_tree
-from bot.ingest import parse_report_bytes
-from bot.knowledge.fusion import (
+from bot.stages.ingest.junit import parse_report_bytes
+from bot.stages.localize.knowledge.fusion import (
     DEFAULT_WEIGHTS,
     RRF_K,
     Ranking,
     confidence,
     reciprocal_rank_fusion,
 )
-from bot.knowledge.knowledge import RepositoryKnowledge
-from bot.knowledge.localizer import HybridLocalizer, LocalizerOptions
-from bot.knowledge.signals import chunk_key
-from bot.knowledge.spectrum import TestSuite
+from bot.stages.localize.knowledge.hybrid_localizer import HybridLocalizer, LocalizerOptions
+from bot.stages.localize.knowledge.repository import RepositoryKnowledge
+from bot.stages.localize.knowledge.signals import chunk_key
+from bot.stages.localize.knowledge.spectrum import TestSuite
 
 SIGNALS = ("traceback", "test_calls", "spectrum", "bm25", "embedding")
 TEST_COMMAND = (sys.executable, "-m", "pytest")

@@ -6,7 +6,7 @@
 `results.json` is `bench.realbugs.localize`'s output (it records, per bug, the functions
 the failing tests ran); each OUT is a `redfix eval realbugs --out` directory. Every
 candidate diff a run recorded (those that applied) is applied again to the buggy files
-with `git apply` and put to `bot.edits.reach.unreached_edits`. The table says how many
+with `git apply` and put to `bot.stages.policy.reach.unreached_edits`. The table says how many
 candidates the gate would have sent back, and how the tests had judged those.
 """
 
@@ -22,9 +22,9 @@ from typing import Any
 
 from unidiff import PatchSet
 
-from bot.edits.reach import unreached_edits
 from bot.evaluation.realbugs import load_realbugs
 from bot.evaluation.tasks import EvalTask
+from bot.stages.policy.reach import unreached_edits
 from connectors.git_scratch import apply_patch
 
 

@@ -13,7 +13,7 @@ developers' fix changed (the innermost function, method or class around each cha
 line of the buggy file); fixes outside any definition are counted apart. "shown" says
 whether a changed function was among the spans packed into the model's prompt.
 "gate refuses fix" counts the bugs whose developers' fix the repair step's cheap check
-(bot.edits.reach: only functions the failing tests never run) would have sent back;
+(bot.stages.policy.reach: only functions the failing tests never run) would have sent back;
 "gate judged", those where coverage saw every failing test, so the check applies.
 No projects were used to tune the localizer's weights on: every figure here is held out.
 """
@@ -33,18 +33,17 @@ from pathlib import Path
 from typing import Any
 
 from bench.localize.run import rank_in
-from bot.edits.reach import unreached_edits
-from bot.edits.symbols import definitions
+from bot.core.results import CodeSpan
 from bot.evaluation.realbugs import load_realbugs
 from bot.evaluation.runner import eval_settings
 from bot.evaluation.taskrepo import TaskRepo, materialize
 from bot.evaluation.tasks import EvalTask, scoreable
-from bot.knowledge.commands import open_knowledge
-from bot.knowledge.localizer import HybridLocalizer
-from bot.knowledge.signals import chunk_key
-from bot.knowledge.spectrum import TestSuite
-from bot.localizers import shared_embedder
-from bot.models import CodeSpan
+from bot.stages.apply.symbols import definitions
+from bot.stages.localize.knowledge.hybrid_localizer import HybridLocalizer
+from bot.stages.localize.knowledge.signals import chunk_key
+from bot.stages.localize.knowledge.spectrum import TestSuite
+from bot.stages.policy.reach import unreached_edits
+from bot.wiring.localizers import open_knowledge, shared_embedder
 from connectors.sandbox.local import LocalRunner
 
 CACHE = Path.home() / ".cache" / "redfix" / "realbugs" / "localize"

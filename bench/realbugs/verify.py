@@ -21,10 +21,10 @@ from pathlib import Path
 from typing import Any
 
 from bench.realbugs.build import BUGS, read_bugs
+from bot.core.results import RunOutcome, RunSpec, Termination
 from bot.evaluation.realbugs import REFERENCE, deselect_args, test_command
-from bot.ingest import parse_report_bytes
-from bot.models import RunOutcome, RunSpec, Termination
-from bot.testrun import node_id, suite_argv
+from bot.stages.ingest.junit import parse_report_bytes
+from bot.stages.reproduce.testrun import node_id, suite_argv
 from connectors.sandbox.local import LocalRunner
 
 TIMEOUT_S = 600.0

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from bot.charts import new_figure
+from bot.core.charts import new_figure
 from bot.evaluation.metrics import Summary
 from bot.evaluation.report import TITLES
 from bot.evaluation.results import Mode, TaskRun

@@ -9,14 +9,14 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from bot.cli_options import SANDBOXES, add_model_options
-from bot.errors import UsageError
+from bot.core.errors import UsageError
+from bot.wiring.options import SANDBOXES, add_model_options
 
 if TYPE_CHECKING:  # the parser is built on every CLI start: the harness loads on use
+    from bot.core.ports import SandboxRunner
     from bot.evaluation.results import TaskRun
     from bot.evaluation.runner import EvalReport
     from bot.evaluation.tasks import EvalTask
-    from bot.ports import SandboxRunner
 
 SUITES = ("humanevalfix", "mutation", "realbugs")
 DATA_VARIABLES = {"humanevalfix": "REDFIX_HUMANEVALFIX", "mutation": "REDFIX_MUTATION_SUITE",

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from bot.errors import UsageError
+from bot.core.errors import UsageError
 
 Record = dict[str, Any]
 

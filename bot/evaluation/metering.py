@@ -6,9 +6,10 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 
+from bot.core.models import ChatMessage, Completion, GenerationOptions
+from bot.core.ports import AIServiceConnector, SandboxRunner, TokenCallback
+from bot.core.results import RunOutcome, RunSpec
 from bot.evaluation.results import TaskRun
-from bot.models import ChatMessage, Completion, GenerationOptions, RunOutcome, RunSpec
-from bot.ports import AIServiceConnector, SandboxRunner, TokenCallback
 
 
 @dataclass

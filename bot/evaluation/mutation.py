@@ -17,7 +17,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from bot.errors import UsageError
+from bot.core.errors import UsageError
 from bot.evaluation.tasks import EvalTask
 
 SUITE = "mutation"

@@ -13,14 +13,15 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from bot.diffs import unified_diff
+from bot.core.diffs import unified_diff
+from bot.core.models import AttemptStatus, ChatMessage, GenerationOptions
+from bot.core.ports import AIServiceConnector
+from bot.core.results import Termination
 from bot.evaluation.metering import MeteredConnector, TimedRunner, with_costs
 from bot.evaluation.results import ATTEMPT_CAUSES, Mode, TaskRun, Verdict
 from bot.evaluation.taskrepo import HiddenResult, TaskRepo, TestsRun, hidden_check
-from bot.models import AttemptStatus, ChatMessage, GenerationOptions, Termination
-from bot.ports import AIServiceConnector
-from bot.prompting import render, tail
-from bot.repair import context_window
+from bot.stages.generate.ask import context_window
+from bot.stages.generate.prompting import render, tail
 
 MAX_OUTPUT_CHARS = 4000
 OPTIONS = GenerationOptions(temperature=0.0, seed=0)  # redfix's first candidate samples alike

@@ -17,7 +17,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from bot.errors import UsageError
+from bot.core.errors import UsageError
 from bot.evaluation.jsonl import jsonl_records
 from bot.evaluation.tasks import EvalTask
 

@@ -5,7 +5,9 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-from bot.config import Settings
+from bot.core.config import Settings
+from bot.core.models import AttemptStatus, FixOutcome, FixStatus
+from bot.core.ports import AIServiceConnector
 from bot.evaluation.metering import MeteredConnector, TimedRunner, with_costs
 from bot.evaluation.results import (
     LOW_CONFIDENCE,
@@ -16,10 +18,8 @@ from bot.evaluation.results import (
     furthest_cause,
 )
 from bot.evaluation.taskrepo import HiddenResult, TaskRepo, hidden_check
-from bot.localize import Localizer, TracebackLocalizer
-from bot.models import AttemptStatus, FixOutcome, FixStatus
 from bot.pipeline import FixRequest, Services, run_fix
-from bot.ports import AIServiceConnector
+from bot.stages.localize.traceback_localizer import Localizer, TracebackLocalizer
 
 DETAIL_CHARS = 600  # enough for the first assertion message of a failed candidate
 UNREPRODUCED = (FixStatus.FLAKY, FixStatus.NOT_REPRODUCIBLE, FixStatus.NOTHING_FAILS)

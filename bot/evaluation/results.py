@@ -6,8 +6,8 @@ from dataclasses import asdict, dataclass, fields
 from enum import StrEnum
 from typing import Any
 
-from bot.errors import UsageError
-from bot.models import AttemptStatus
+from bot.core.errors import UsageError
+from bot.core.models import AttemptStatus
 
 
 class Mode(StrEnum):

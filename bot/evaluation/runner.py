@@ -22,8 +22,10 @@ from typing import Any
 
 from connectors.sandbox.local import LocalRunner
 
-from bot.config import Settings, resolve_settings
-from bot.errors import UsageError
+from bot.core.config import Settings
+from bot.core.errors import UsageError
+from bot.core.ports import AIServiceConnector, SandboxRunner
+from bot.core.project_detect import PYTEST_COMMAND
 from bot.evaluation.chart import write_chart
 from bot.evaluation.metrics import Summary, summarize, summary_to_json
 from bot.evaluation.naive import run_naive
@@ -32,10 +34,9 @@ from bot.evaluation.report import RunInfo, markdown_report
 from bot.evaluation.results import Mode, TaskRun, Verdict, run_from_json, run_to_json
 from bot.evaluation.taskrepo import TaskRepo, materialize, qualify
 from bot.evaluation.tasks import EvalTask, scoreable, select_tasks
-from bot.localize import Localizer, TracebackLocalizer
-from bot.localizers import build_localizer
-from bot.ports import AIServiceConnector, SandboxRunner
-from bot.project_detect import PYTEST_COMMAND
+from bot.stages.localize.traceback_localizer import Localizer, TracebackLocalizer
+from bot.wiring.localizers import build_localizer
+from bot.wiring.settings import resolve_settings
 
 RUN_INFO = "run.json"
 # redfix's own pytest plugins (schemathesis and hypothesis above all) are not the tasks' and

@@ -9,11 +9,11 @@ from pathlib import Path
 
 from connectors.git_scratch import apply_patch, create_repository
 
+from bot.core.ports import SandboxRunner
+from bot.core.results import RunOutcome, RunSpec, Termination, TestReport
 from bot.evaluation.results import HIDDEN_FAIL, PATCH_DID_NOT_APPLY, VISIBLE_PASSES
 from bot.evaluation.tasks import EvalTask
-from bot.models import RunOutcome, RunSpec, Termination, TestReport
-from bot.ports import SandboxRunner
-from bot.testrun import read_run, suite_argv
+from bot.stages.reproduce.testrun import read_run, suite_argv
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bot.errors import UsageError
+from bot.core.errors import UsageError
 
 
 @dataclass(frozen=True)

@@ -6,8 +6,8 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from bot.errors import ConfigError, ModelServiceUnreachable
-from bot.ports import AIServiceConnector
+from bot.core.errors import ConfigError, ModelServiceUnreachable
+from bot.core.ports import AIServiceConnector
 from connectors.ai.ollama import DEFAULT_OLLAMA_URL, OllamaServiceConnector
 from connectors.ai.openai_compat import OpenAICompatibleConnector
 

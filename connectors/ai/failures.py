@@ -1,4 +1,4 @@
-"""Translate what a model server answered into the error tree (bot.errors).
+"""Translate what a model server answered into the error tree (bot.core.errors).
 
 Shared by both connectors so that "which failures are retried" is decided once:
 
@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 
-from bot.errors import (
+from bot.core.errors import (
     ModelNotFound,
     ModelRequestRejected,
     ModelServiceError,

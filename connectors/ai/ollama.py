@@ -1,7 +1,7 @@
 """OllamaServiceConnector: chat with a model served by Ollama, through the official client.
 
 Every call goes through this connector's own `ollama.Client` (never the module
-singleton), and every failure leaves as an error from bot.errors with what to do.
+singleton), and every failure leaves as an error from bot.core.errors with what to do.
 """
 
 from __future__ import annotations
@@ -17,9 +17,9 @@ import httpx
 import pydantic
 from ollama import ChatResponse, Client, ResponseError
 
-from bot.errors import ModelNotFound, ModelServiceError, ModelServiceUnreachable
-from bot.models import ChatMessage, Completion, GenerationOptions
-from bot.ports import TokenCallback
+from bot.core.errors import ModelNotFound, ModelServiceError, ModelServiceUnreachable
+from bot.core.models import ChatMessage, Completion, GenerationOptions
+from bot.core.ports import TokenCallback
 from connectors.ai.failures import error_for_status
 from connectors.ai.retry import call_with_retries
 from connectors.ai.tokens import context_window_for, estimate_prompt_tokens, estimate_tokens
@@ -247,7 +247,7 @@ class OllamaServiceConnector:
 
     @contextmanager
     def _translated_errors(self, model: str, *, unreadable_is_error: bool = True) -> Iterator[None]:
-        """Turn what the ollama client raises into bot.errors, with what to do."""
+        """Turn what the ollama client raises into bot.core.errors, with what to do."""
         try:
             yield
         except ResponseError as exc:

@@ -1,6 +1,6 @@
 """One retry policy for every model-server call: retry what says it is retryable.
 
-The error tree (bot.errors) decides: connection refused, 5xx, timeouts and cut
+The error tree (bot.core.errors) decides: connection refused, 5xx, timeouts and cut
 streams are `ModelServiceUnreachable` (retryable); a missing model or a rejected
 request is not worth a second try and surfaces at once.
 """
@@ -14,7 +14,7 @@ from typing import TypeVar
 from tenacity import RetryCallState, Retrying, retry_if_exception, stop_after_attempt
 from tenacity import wait_exponential as exponential_backoff
 
-from bot.errors import RedfixError
+from bot.core.errors import RedfixError
 
 _log = logging.getLogger(__name__)
 

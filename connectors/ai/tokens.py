@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from bot.models import ChatMessage
+from bot.core.models import ChatMessage
 
 CHARS_PER_TOKEN = 3
 # Role markers and separators the chat template wraps around each message.

@@ -18,7 +18,7 @@ import zipfile
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 
-from bot.service.gateway import ReportFile
+from bot.core.github import ReportFile
 
 MAX_ENTRIES = 100_000
 MAX_INFLATED_BYTES = 256 * 1024 * 1024  # all matching members of one artifact together

@@ -11,8 +11,8 @@ from pathlib import Path
 import requests
 from github import Auth, GithubException, GithubIntegration, GithubRetry
 
-from bot.errors import ConfigError
-from bot.service.errors import GitHubUnavailable
+from bot.core.errors import ConfigError
+from bot.core.github_errors import GitHubUnavailable
 from connectors.github.errors import translated
 
 DEFAULT_API_URL = "https://api.github.com"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from github import GithubException, RateLimitExceededException
 
-from bot.service.errors import GitHubError, GitHubRequestRejected, GitHubUnavailable
+from bot.core.github_errors import GitHubError, GitHubRequestRejected, GitHubUnavailable
 
 
 def translated(exc: GithubException, doing: str) -> GitHubError:

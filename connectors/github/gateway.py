@@ -12,9 +12,15 @@ import requests
 from github import Auth, Github, GithubException, GithubRetry
 from github.Repository import Repository
 
-from bot.service.errors import GitHubRequestRejected, GitHubUnavailable
-from bot.service.gateway import PullInfo, PullRequestRef, ReportFile
-from bot.service.publishing import CheckRunPlan, CommentPlan, PullRequestPlan
+from bot.core.github import (
+    CheckRunPlan,
+    CommentPlan,
+    PullInfo,
+    PullRequestPlan,
+    PullRequestRef,
+    ReportFile,
+)
+from bot.core.github_errors import GitHubRequestRejected, GitHubUnavailable
 from connectors.github.artifacts import matching_members
 from connectors.github.auth import InstallationTokens, retry_policy
 from connectors.github.errors import translated

@@ -12,8 +12,8 @@ import os
 import subprocess
 from pathlib import Path
 
-from bot.service.errors import GitHubRequestRejected, GitHubUnavailable
-from bot.service.publishing import require_redfix_branch
+from bot.core.github import require_redfix_branch
+from bot.core.github_errors import GitHubRequestRejected, GitHubUnavailable
 
 GIT_TIMEOUT_S = 600
 

@@ -15,8 +15,8 @@ from pathlib import Path
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError, OperationalError, SQLAlchemyError
 
-from bot.errors import ConfigError, InfrastructureError
-from bot.feedback.records import EventKind, FeedbackEvent, FixRecord, FixState
+from bot.core.errors import ConfigError, InfrastructureError
+from bot.core.records import EventKind, FeedbackEvent, FixRecord, FixState
 
 METADATA = sa.MetaData()
 FIXES = sa.Table(

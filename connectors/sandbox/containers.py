@@ -22,7 +22,7 @@ from typing import IO, Any
 
 from docker.errors import APIError, NotFound
 
-from bot.models import Termination
+from bot.core.results import Termination
 
 MANAGED_LABEL = "io.redfix.managed"
 MANAGED_FILTER = f"{MANAGED_LABEL}=1"

@@ -22,8 +22,8 @@ from docker.errors import APIError, DockerException
 from docker.types import Mount
 from requests.exceptions import RequestException
 
-from bot.errors import SandboxError, SandboxUnavailable
-from bot.models import RunOutcome, RunSpec, Termination
+from bot.core.errors import SandboxError, SandboxUnavailable
+from bot.core.results import RunOutcome, RunSpec, Termination
 from connectors.sandbox.containers import (
     LOG_CONFIG,
     SANDBOX_UID,
@@ -35,8 +35,9 @@ from connectors.sandbox.containers import (
     run_to_end,
     workspace_archive,
 )
-from connectors.sandbox.images import DependencyImages, host_pip_environment, resolve_ca_bundle
+from connectors.sandbox.images import DependencyImages
 from connectors.sandbox.leftovers import remove_run, sweep
+from connectors.sandbox.pip_settings import host_pip_environment, resolve_ca_bundle
 from connectors.sandbox.workspace import copy_repository, write_overlay
 
 WORK_DIR = "/work"

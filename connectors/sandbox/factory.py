@@ -6,9 +6,9 @@ import logging
 from pathlib import Path
 from typing import Any
 
-from bot.config import Settings
-from bot.errors import ConfigError, SandboxUnavailable
-from bot.ports import SandboxRunner
+from bot.core.config import Settings
+from bot.core.errors import ConfigError, SandboxUnavailable
+from bot.core.ports import SandboxRunner
 
 SANDBOX_KINDS = ("docker", "local", "auto")
 PING_TIMEOUT_S = 3.0

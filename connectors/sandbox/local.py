@@ -19,8 +19,8 @@ from collections.abc import Callable, Sequence
 from functools import cache
 from pathlib import Path
 
-from bot.errors import SandboxError
-from bot.models import RunOutcome, RunSpec, Termination
+from bot.core.errors import SandboxError
+from bot.core.results import RunOutcome, RunSpec, Termination
 from connectors.sandbox.output import read_capped
 from connectors.sandbox.workspace import copy_repository, write_overlay
 

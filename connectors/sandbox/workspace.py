@@ -6,7 +6,7 @@ import shutil
 from collections.abc import Mapping
 from pathlib import Path
 
-from bot.edits.paths import resolve_repo_path
+from bot.core.paths import resolve_repo_path
 
 IGNORED_DIRS = frozenset(
     {

@@ -16,11 +16,11 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from bot.errors import InfrastructureError, UsageError
-from bot.knowledge.chunks import Chunk
-from bot.knowledge.manifest import Manifest, manifest_from_json, manifest_to_json
-from bot.knowledge.ports import Vectors
-from bot.sourcefiles import is_test_path
+from bot.core.chunks import Chunk
+from bot.core.errors import InfrastructureError, UsageError
+from bot.core.knowledge_ports import Vectors
+from bot.core.manifest import Manifest, manifest_from_json, manifest_to_json
+from bot.core.sourcefiles import is_test_path
 
 GET_BATCH = 2000
 PLACEHOLDER_EMBEDDING = [1.0]

@@ -13,8 +13,8 @@ from typing import Any
 
 import numpy as np
 
-from bot.errors import InfrastructureError
-from bot.knowledge.ports import Vectors
+from bot.core.errors import InfrastructureError
+from bot.core.knowledge_ports import Vectors
 
 MODEL_NAME = "all-MiniLM-L6-v2"
 # The model reads up to 256 word pieces; 128 (a function's signature, docstring and

@@ -12,9 +12,9 @@ import hashlib
 import json
 from typing import Any
 
-from bot.feedback.records import FixState
-from bot.knowledge.ports import Vectors
-from bot.memory.entries import Hit, MemoryEntry
+from bot.core.knowledge_ports import Vectors
+from bot.core.memory import Hit, MemoryEntry
+from bot.core.records import FixState
 
 
 def _collection_name(embedder: str) -> str:

@@ -16,11 +16,11 @@ from typing import Any
 
 import pytest
 
+from tests.app.conftest import bookshop_tree, git, junit_report
 from tests.e2e.conftest import MODEL, ScriptedModel, scripted_model  # noqa: F401
 from tests.github_simulator import GitHubSimulator, SimRepo
 from tests.github_simulator.payloads import example, octokit_dir
 from tests.host_pytest import HOST_PYTEST_CMD
-from tests.service.conftest import bookshop_tree, git, junit_report
 
 ROOT = Path(__file__).resolve().parents[2]
 REPO = "octo-org/bookshop"

@@ -8,7 +8,7 @@ from dataclasses import replace
 import pytest
 
 from action.context import build_target, read_context
-from bot.errors import ConfigError
+from bot.core.errors import ConfigError
 from tests.github_simulator.payloads import example
 
 ENV = {"GITHUB_REPOSITORY": "Codertocat/Hello-World", "GITHUB_SHA": "f" * 40,

@@ -12,12 +12,12 @@ import pytest
 
 from action.default_config import read_default_config
 from action.main import main
-from bot.config import REPO_CONFIG_PATH
-from bot.errors import ConfigError
+from bot.core.config import REPO_CONFIG_PATH
+from bot.core.errors import ConfigError
 from tests.action.conftest import CONFIG, REPO, Runner, read_outputs, run_step
+from tests.app.conftest import git
 from tests.e2e.test_fix_scenarios import DELETES_ASSERTS
 from tests.github_simulator.payloads import example
-from tests.service.conftest import git
 
 LOOSENED = CONFIG + "allow_test_edits: true\nmax_attempts: 7\n"
 

@@ -13,7 +13,7 @@ import pytest
 import sqlalchemy as sa
 import yaml
 
-from bot.doctor_parts import records_part
+from bot.cli.doctor_parts import records_part
 from connectors.records.sql import database_url
 from tests.action.conftest import ROOT
 

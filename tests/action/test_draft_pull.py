@@ -11,7 +11,7 @@ from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
 from action.publish import ActionGateway
-from bot.service.publishing import PullRequestPlan
+from bot.core.github import PullRequestPlan
 from tests.github_simulator import objects
 from tests.github_simulator.world import SimPull, SimRepo
 

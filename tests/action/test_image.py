@@ -55,7 +55,7 @@ def test_the_image_localizes_with_chroma_and_embeddings_offline(image):
     found = json.loads(python_in(image, (
         "import json; from pathlib import Path\n"
         "from connectors.vector.embedder import MiniLMEmbedder\n"
-        "from bot.localizers import build_localizer\n"
+        "from bot.wiring.localizers import build_localizer\n"
         "vectors = MiniLMEmbedder().embed(['def paginate(page, per_page): ...'])\n"
         "chosen = build_localizer('auto', data_dir=Path('/data'), chroma_url=None)\n"
         "import chromadb\n"

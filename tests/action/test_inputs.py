@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from action.inputs import ActionInputs, input_value, read_inputs
-from bot.errors import ConfigError
+from bot.core.errors import ConfigError
 
 
 def test_documented_dashed_name_and_the_underscore_spelling_are_both_read():

@@ -14,8 +14,8 @@ from action.reports import (
     locate,
     required_reports,
 )
-from bot.errors import ConfigError
-from bot.ingest import parse_report_bytes
+from bot.core.errors import ConfigError
+from bot.stages.ingest.junit import parse_report_bytes
 from tests.e2e.conftest import EXAMPLE
 
 

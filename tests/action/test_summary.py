@@ -5,18 +5,8 @@ from __future__ import annotations
 from dataclasses import replace
 
 from action.summary import Publication, cell, fenced, problem_summary, step_summary
-from bot.models import (
-    Attempt,
-    AttemptStatus,
-    FixOutcome,
-    FixStatus,
-    Outcome,
-    RegressionTest,
-    Reproduction,
-    TestCase,
-    TestVerdict,
-    ValidationResult,
-)
+from bot.core.models import Attempt, AttemptStatus, FixOutcome, FixStatus, RegressionTest
+from bot.core.results import Outcome, Reproduction, TestCase, TestVerdict, ValidationResult
 
 PATCH = """diff --git a/shop/catalog.py b/shop/catalog.py
 --- a/shop/catalog.py

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from action import workflow_commands as wc
-from bot.errors import ConfigError
+from bot.core.errors import ConfigError
 from tests.action.conftest import read_outputs
 
 

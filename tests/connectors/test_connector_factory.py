@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from pytest_httpserver import HTTPServer
 
-from bot.errors import ConfigError, ModelServiceUnreachable
+from bot.core.errors import ConfigError, ModelServiceUnreachable
 from connectors.ai import factory
 from connectors.ai.factory import build_connector, probe_ollama, probe_openai_compatible
 from connectors.ai.ollama import OllamaServiceConnector

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.cli import main
+from bot.cli.main import main
 from bot.evaluation.humanevalfix import load_humanevalfix
 from bot.evaluation.results import Verdict
 from bot.evaluation.runner import rebuild_reports, run_suite
@@ -21,7 +21,7 @@ from connectors.ai.openai_compat import OpenAICompatibleConnector
 from tests.e2e.conftest import MODEL, ScriptedModel
 
 ROOT = Path(__file__).resolve().parents[2]
-SAMPLE = Path(__file__).resolve().parents[1] / "unit" / "evaluation" / "data" / (
+SAMPLE = Path(__file__).resolve().parents[1] / "evaluation" / "data" / (
     "humanevalfix_sample.jsonl")
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.cli import main
+from bot.cli.main import main
 from tests.e2e.conftest import MODEL, Cut, ScriptedModel, commit_all
 from tests.host_pytest import HOST_PYTEST, HOST_PYTEST_CMD
 

@@ -20,8 +20,8 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 ROOT = Path(__file__).resolve().parents[2]
-ENTRY_POINTS = ("bot.cli", "bot.service.main", "bot.service.worker", "bot.service.queue",
-                "bot.memory.recall", "action.main", "action.container", "bot.doctor")
+ENTRY_POINTS = ("bot.cli.main", "bot.app.main", "bot.app.worker", "bot.app.queue",
+                "bot.stages.learn.recall", "action.main", "action.container", "bot.cli.doctor")
 
 pytestmark = pytest.mark.slow
 
@@ -61,10 +61,10 @@ def test_every_entry_point_imports_without_extras(plain_venv):
 
 
 def test_the_plain_install_localizes_with_chroma_and_the_embeddings(plain_venv):
-    doctor = run_in(plain_venv, "-m", "bot.cli", "doctor", "--repo", str(ROOT),
+    doctor = run_in(plain_venv, "-m", "bot.cli.main", "doctor", "--repo", str(ROOT),
                     "--base-url", "http://127.0.0.1:9/v1", "--connector", "openai")
     assert "[on  ] hybrid localization: on" in doctor.stdout, doctor.stdout + doctor.stderr
-    code = ("from bot.localizers import build_localizer, IndexedLocalizer\n"
+    code = ("from bot.wiring.localizers import build_localizer, IndexedLocalizer\n"
             "from pathlib import Path\n"
             "chosen = build_localizer('auto', data_dir=Path('/tmp'), chroma_url=None)\n"
             "print(type(chosen).__name__)")

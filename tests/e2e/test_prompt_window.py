@@ -16,10 +16,11 @@ from pathlib import Path
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
-from bot.localize import Localization
-from bot.models import CodeSpan, GenerationOptions, Outcome, TestCase, TestReport
-from bot.prompting import Window
-from bot.repair import MAX_SHRINKS, AttemptContext, generate
+from bot.core.models import GenerationOptions
+from bot.core.results import CodeSpan, Outcome, TestCase, TestReport
+from bot.stages.generate.ask import MAX_SHRINKS, AttemptContext, generate
+from bot.stages.generate.prompting import Window
+from bot.stages.localize.traceback_localizer import Localization
 from connectors.ai.openai_compat import OpenAICompatibleConnector
 from tests.e2e.conftest import RATIONALE_REQUEST, ScriptedModel
 from tests.e2e.test_fix_scenarios import CORRECT_SEARCH_REPLACE, fix

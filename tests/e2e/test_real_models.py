@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.cli import main
+from bot.cli.main import main
 from tests.host_pytest import HOST_PYTEST, HOST_PYTEST_CMD
 
 ROOT = Path(__file__).resolve().parents[2]

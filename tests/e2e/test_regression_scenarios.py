@@ -6,10 +6,11 @@ from __future__ import annotations
 import subprocess
 from contextlib import closing
 
-from bot.config import resolve_settings
-from bot.errors import SandboxUnavailable
-from bot.models import FixStatus, RunOutcome, RunSpec
+from bot.core.errors import SandboxUnavailable
+from bot.core.models import FixStatus
+from bot.core.results import RunOutcome, RunSpec
 from bot.pipeline import FixRequest, Services, run_fix
+from bot.wiring.settings import resolve_settings
 from connectors.ai.openai_compat import OpenAICompatibleConnector
 from connectors.sandbox.local import LocalRunner
 from tests.e2e.conftest import MODEL

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 
-from bot.cli import main
+from bot.cli.main import main
 from tests.e2e.conftest import MODEL
 from tests.host_pytest import HOST_PYTEST_CMD
 

@@ -16,7 +16,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from bot.service.webhooks import sign
+from bot.app.webhooks import sign
 from tests.github_simulator.world import SimRepo, SimRun, World
 
 PACKAGES = ("@octokit/openapi", "@octokit/webhooks-examples")

@@ -11,8 +11,7 @@ import pytest
 
 from connectors.github.auth import InstallationTokens, credentials_from_env, retry_policy
 from connectors.github.gateway import PyGithubGateway
-from tests.e2e.conftest import bookshop, scripted_model  # noqa: F401
-from tests.service.conftest import (  # noqa: F401
+from tests.app.conftest import (  # noqa: F401
     INSTALLATION,
     bookshop_report,
     octokit,
@@ -20,6 +19,7 @@ from tests.service.conftest import (  # noqa: F401
     service_factory,
     simulator,
 )
+from tests.e2e.conftest import bookshop, scripted_model  # noqa: F401
 
 
 @pytest.fixture

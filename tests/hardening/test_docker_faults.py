@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.errors import SandboxUnavailable
-from bot.models import RunSpec
+from bot.core.errors import SandboxUnavailable
+from bot.core.results import RunSpec
 from connectors.sandbox.containers import RUN_LABEL
 from connectors.sandbox.docker import HOW_TO_START, DockerLimits, DockerRunner, connect
 from connectors.sandbox.leftovers import remove_run

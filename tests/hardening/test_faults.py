@@ -3,9 +3,9 @@ disk filling up under the webhook's records, the queue and a job's checkout. In 
 no delivery or job is lost, nothing is done twice, and the end state says what happened.
 
 Covered elsewhere and listed in docs/RELIABILITY.md: the model server down, slow or
-cutting its stream (tests/connectors), GitHub 5xx and rate limits (tests/service), the
-service killed with SIGKILL mid-job (tests/service/test_crash_recovery.py), Docker down
-or missing its image (tests/connectors/test_docker_runner.py)."""
+cutting its stream (tests/connectors), GitHub 5xx and rate limits (tests/app), the
+service killed with SIGKILL mid-job (tests/app/test_crash_recovery.py), Docker down
+or missing its image (tests/connectors/sandbox/test_docker_runner.py)."""
 
 from __future__ import annotations
 
@@ -20,20 +20,20 @@ from dataclasses import replace
 import pytest
 from fastapi.testclient import TestClient
 
-from bot.service.app import AppState, create_app
-from bot.service.errors import GitHubUnavailable
-from bot.service.jobs import FixJob
-from bot.service.queue import JobQueue, Recovery, build_huey
-from bot.service.settings import ServiceConfig
-from bot.service.store import Claim, JobState, SqliteStore
-from bot.service.webhooks import sign
-from bot.service.worker import run_job
+from bot.app.queue import JobQueue, Recovery, build_huey
+from bot.app.settings import ServiceConfig
+from bot.app.store import Claim, JobState, SqliteStore
+from bot.app.web import AppState, create_app
+from bot.app.webhooks import sign
+from bot.app.worker import run_job
+from bot.core.github_errors import GitHubUnavailable
+from bot.core.jobs import FixJob
 from connectors.github import gateway as gateway_module
 from connectors.github.auth import retry_policy
 from connectors.github.gateway import PyGithubGateway
+from tests.app.conftest import INSTALLATION
+from tests.app.test_github_gateway import job_for, worker_context
 from tests.hardening.conftest import fill
-from tests.service.conftest import INSTALLATION
-from tests.service.test_github_gateway import job_for, worker_context
 
 SECRET = "fault-webhook-secret"
 RED_RUN = {

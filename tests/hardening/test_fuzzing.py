@@ -12,9 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from bot.service.routing import Ignore, route
-from bot.service.webhooks import parse_delivery, sign
-from bot.tracebacks import parse_frames
+from bot.app.router import Ignore
+from bot.app.routing import app_router
+from bot.app.webhooks import parse_delivery, sign
+from bot.stages.ingest.tracebacks import parse_frames
 from fuzz.run import SEEDS, TARGET_NAMES
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -36,6 +37,8 @@ def test_each_fuzz_target_runs_clean_and_finds_new_inputs(target: str, tmp_path:
     seeds = len(list((SEEDS / target).iterdir()))
     assert int(found.group(2)) > 100, "the target ran many inputs"
     assert int(found.group(3)) > seeds, "the fuzzer kept inputs that reached new code"
+
+route = app_router().route
 
 
 def test_a_frame_at_line_zero_is_not_a_frame() -> None:

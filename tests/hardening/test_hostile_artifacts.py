@@ -16,8 +16,8 @@ import pytest
 from connectors.github import artifacts
 from connectors.github import gateway as gateway_module
 from connectors.github.artifacts import MAX_INFLATED_BYTES, declared_entries, matching_members
+from tests.app.conftest import REPO
 from tests.github_simulator.world import SimArtifact
-from tests.service.conftest import REPO
 
 GOOD = b"<testsuite name='s'><testcase classname='c' name='t'/></testsuite>"
 

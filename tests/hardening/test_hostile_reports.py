@@ -14,8 +14,9 @@ from pathlib import Path
 
 import pytest
 
-from bot.errors import ReportError
-from bot.ingest import DEFAULT_LIMITS, ReportLimits, parse_report_bytes, parse_report_file
+from bot.core.errors import ReportError
+from bot.stages.ingest.junit import parse_report_bytes, parse_report_file
+from bot.stages.ingest.junit_limits import DEFAULT_LIMITS, ReportLimits
 
 ROOT = Path(__file__).resolve().parents[2]
 CASE = b"<testcase classname='c' name='t'><failure message='boom'>trace</failure></testcase>"
@@ -142,7 +143,8 @@ PEAK_RSS_SCRIPT = textwrap.dedent(
     """
     import resource, sys, time
     from pathlib import Path
-    from bot.ingest import ReportLimits, parse_report_file
+    from bot.stages.ingest.junit import parse_report_file
+    from bot.stages.ingest.junit_limits import ReportLimits
 
     path, megabytes = Path(sys.argv[1]), int(sys.argv[2])
     output = "log line with some words in it\\n" * 8_000  # ~250 kB per case

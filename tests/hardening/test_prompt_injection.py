@@ -13,19 +13,19 @@ import sys
 from dataclasses import replace
 from pathlib import Path
 
-from bot.cli import main
-from bot.models import Attempt, AttemptStatus
-from bot.service.main import JsonLines
-from bot.service.publishing import (
+from bot.app.main import JsonLines
+from bot.cli.main import main
+from bot.core.models import Attempt, AttemptStatus
+from bot.stages.publish.plans import (
     check_run_plan,
     comment_plans,
     failure_check_run,
     pull_request_plan,
 )
+from tests.app.test_publishing import FIXED, JOB, NOT_FIXED
 from tests.e2e.conftest import MODEL, ScriptedModel
 from tests.e2e.test_fix_scenarios import CORRECT_DIFF, CORRECT_SEARCH_REPLACE, UNAPPLICABLE
 from tests.host_pytest import HOST_PYTEST_CMD
-from tests.service.test_publishing import FIXED, JOB, NOT_FIXED
 
 API_KEY = "k3y-of-the-model-server-0042"  # matches no pattern: only known-secret redaction
 GITHUB_TOKEN = "ghp_" + "Z" * 36
@@ -149,8 +149,8 @@ def test_planted_instructions_stay_data_carry_no_secret_and_widen_nothing(
 
 
 def test_a_fence_in_a_code_comment_cannot_close_its_block():
-    from bot.models import CodeSpan, Outcome, TestCase
-    from bot.prompting import fix_messages
+    from bot.core.results import CodeSpan, Outcome, TestCase
+    from bot.stages.generate.prompting import fix_messages
 
     span = CodeSpan("pkg/mod.py", 1, 6, PLANTED_COMMENT + "def f():\n    return 1\n", 1.0, "")
     case = TestCase("tests.t", "test_f", Outcome.FAILED, message="assert 1 == 2")
@@ -161,8 +161,8 @@ def test_a_fence_in_a_code_comment_cannot_close_its_block():
 
 
 def test_feedback_from_a_test_run_cannot_close_its_data_block():
-    from bot.models import CodeSpan, Outcome, TestCase
-    from bot.prompting import PreviousAttempt, fix_messages
+    from bot.core.results import CodeSpan, Outcome, TestCase
+    from bot.stages.generate.prompting import PreviousAttempt, fix_messages
 
     span = CodeSpan("pkg/mod.py", 1, 2, "def f():\n    return 1\n", 1.0, "")
     case = TestCase("tests.t", "test_f", Outcome.FAILED, message="assert 1 == 2")

@@ -17,12 +17,12 @@ from hypothesis import strategies as st
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import response_schema_conformance
 
-from bot.service.app import AppState, create_app
-from bot.service.main import open_records
-from bot.service.queue import JobQueue, build_huey
-from bot.service.settings import ServiceConfig
-from bot.service.store import SqliteStore
-from bot.service.webhooks import sign
+from bot.app.main import open_records
+from bot.app.queue import JobQueue, build_huey
+from bot.app.settings import ServiceConfig
+from bot.app.store import SqliteStore
+from bot.app.web import AppState, create_app
+from bot.app.webhooks import sign
 
 SECRET = "schemathesis-secret"
 _DATA = Path(tempfile.mkdtemp(prefix="redfix-schemathesis-"))

@@ -22,19 +22,20 @@ import pytest
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
-from bot.errors import (
+from bot.core.errors import (
     ModelNotFound,
     ModelRequestRejected,
     ModelServiceUnreachable,
     PromptTooLong,
 )
+from bot.core.models import ChatMessage, GenerationOptions
+from bot.core.results import RunOutcome
 from bot.evaluation.metering import MeteredConnector
 from bot.evaluation.naive import run_naive
 from bot.evaluation.results import Verdict
 from bot.evaluation.taskrepo import TaskRepo, TestsRun
 from bot.evaluation.tasks import EvalTask
-from bot.models import ChatMessage, GenerationOptions, RunOutcome
-from bot.repair import context_window
+from bot.stages.generate.ask import context_window
 from connectors.ai.failures import error_for_status, prompt_too_long
 from connectors.ai.ollama import OllamaServiceConnector
 from connectors.ai.openai_compat import OpenAICompatibleConnector

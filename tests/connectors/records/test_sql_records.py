@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from bot.errors import ConfigError, InfrastructureError
-from bot.feedback.records import EventKind, FeedbackEvent, FixRecord, FixState
+from bot.core.errors import ConfigError, InfrastructureError
+from bot.core.records import EventKind, FeedbackEvent, FixRecord, FixState
 from connectors.records.sql import METADATA, SqlRecords, database_url
 
 JANUARY = time.mktime((2026, 1, 5, 0, 0, 0, 0, 0, 0))

@@ -1,0 +1,5 @@
+import sys
+
+from bot.app.main import main
+
+sys.exit(main())

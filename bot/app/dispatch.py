@@ -1,0 +1,24 @@
+"""Which worker function runs a job, by the event it came from."""
+
+from __future__ import annotations
+
+import logging
+
+from bot.app.commands import run_command
+from bot.app.context import Published, WorkerContext
+from bot.app.fix_job import execute
+from bot.app.learning import on_feedback
+from bot.core.jobs import FixJob
+
+FEEDBACK_EVENTS = ("pull_request", "pull_request_review", "pull_request_review_comment")
+
+
+def handle(
+    job: FixJob, context: WorkerContext, *, logger: logging.LoggerAdapter[logging.Logger]
+) -> Published:
+    if job.event == "issue_comment":
+        return run_command(job, context, logger=logger)
+    if job.event in FEEDBACK_EVENTS:
+        return on_feedback(job, context, logger=logger)
+    published, _ = execute(job, context, logger=logger)
+    return published

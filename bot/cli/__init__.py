@@ -1,0 +1,1 @@
+"""The `redfix` command line: one module per subcommand, all wired by `main`."""

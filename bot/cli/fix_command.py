@@ -1,0 +1,90 @@
+"""`redfix fix`: wire settings to connectors, run the pipeline, write the outputs."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+from connectors.git import commit_on_branch
+
+from bot.core.config import Settings
+from bot.core.errors import UsageError
+from bot.core.models import FixOutcome, FixStatus
+from bot.pipeline import FixRequest, Services, run_fix
+from bot.stages.ingest.junit import parse_report_files
+from bot.stages.publish.outcome_json import outcome_to_json
+from bot.stages.publish.terminal import TerminalProgress, summary
+from bot.wiring.requests import fix_request
+from bot.wiring.services import build_services, known_secrets
+from bot.wiring.settings import data_dir, resolve_settings
+
+SETTING_OPTIONS = (
+    "test_command",
+    "connector",
+    "model",
+    "base_url",
+    "sandbox",
+    "localizer",
+    "max_attempts",
+    "candidates",
+    "reruns",
+    "regression_test",
+    "allow_test_edits",
+)
+
+
+def checked_repo(path: Path) -> Path:
+    repo = path.resolve()
+    if not repo.is_dir():
+        raise UsageError(f"--repo {path}: not a directory; point it at a repository checkout")
+    return repo
+
+
+def cli_services(settings: Settings, env: Mapping[str, str], *, quiet: bool) -> Services:
+    return build_services(settings, env, progress=TerminalProgress(quiet=quiet),
+                          data_dir=data_dir(env), announce=True)
+
+
+def build_request(args: argparse.Namespace, env: Mapping[str, str]) -> FixRequest:
+    repo = checked_repo(args.repo)
+    options = {name: getattr(args, name) for name in SETTING_OPTIONS}
+    settings = resolve_settings(repo, options=options, env=env)
+    for report in args.report:
+        if not report.is_file():
+            raise UsageError(f"--report {report}: no such file")
+    reports = parse_report_files(args.report)
+    return fix_request(repo, settings, reports=reports, secrets=known_secrets(env), hint=args.hint)
+
+
+def write_outputs(
+    outcome: FixOutcome, args: argparse.Namespace, repo: Path, *, secrets: Sequence[str] = ()
+) -> None:
+    if args.json_path:
+        record = outcome_to_json(outcome, secrets=secrets)
+        args.json_path.write_text(json.dumps(record, indent=2) + "\n")
+    if args.patch_path and outcome.patch:
+        args.patch_path.write_text(outcome.patch)
+    if args.apply and outcome.status is FixStatus.FIXED:
+        signature = outcome.failures[0].signature[:8] if outcome.failures else "fix"
+        branch = f"redfix/fix-{signature}-{os.getpid()}"
+        commit = commit_on_branch(
+            repo, outcome.patch, branch=branch, message=f"redfix: {_title(outcome)}"
+        )
+        print(f"committed {commit[:12]} on branch {branch}")
+
+
+def _title(outcome: FixOutcome) -> str:
+    keys = ", ".join(case.key for case in outcome.failures[:3])
+    return f"fix failing test(s) {keys}"
+
+
+def run_fix_command(args: argparse.Namespace, env: Mapping[str, str]) -> FixStatus:
+    request = build_request(args, env)
+    services = cli_services(request.settings, env, quiet=args.quiet)
+    outcome = run_fix(request, services)
+    print(summary(outcome))
+    write_outputs(outcome, args, request.repo, secrets=request.secrets)
+    return outcome.status

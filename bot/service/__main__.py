@@ -1,5 +1,0 @@
-import sys
-
-from bot.service.main import main
-
-sys.exit(main())

@@ -1,0 +1,53 @@
+"""The publish stage's one path to a pull request, for the App and the Action alike.
+
+The plan (branch `redfix/<branch>-<signature digest>`, title and body) comes from
+`plans`; the entry point says how the fix reaches that branch (`push`); an open pull
+request from the same branch, i.e. the same failure, is updated instead of duplicated;
+the pull requests the build belongs to get a comment.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from bot.core.github import GitHubGateway
+from bot.core.jobs import FixJob
+from bot.core.models import FixOutcome
+from bot.stages.publish.plans import comment_plans, pull_request_plan
+
+PushFix = Callable[[str, str, str], None]  # (patch, branch, commit message)
+
+
+@dataclass(frozen=True)
+class PublishedPull:
+    pr_url: str = ""  # empty: no validated fix to propose
+    pr_number: int | None = None
+    branch: str = ""
+    updated: bool = False  # an open pull request of the same failure got the new fix
+    comments: tuple[str, ...] = ()
+
+
+def publish_pull_request(
+    job: FixJob,
+    outcome: FixOutcome,
+    gateway: GitHubGateway,
+    *,
+    push: PushFix,
+    test_command: Sequence[str],
+    secrets: Sequence[str],
+) -> PublishedPull:
+    plan = pull_request_plan(job, outcome, test_command=test_command, secrets=secrets)
+    pr_url, pr_number, updated = "", None, False
+    if plan is not None:
+        push(outcome.patch, plan.branch, plan.title)
+        existing = gateway.find_open_pull(job.repository, plan.branch)
+        updated = existing is not None
+        ref = (gateway.update_pull(job.repository, existing.number, plan) if existing
+               else gateway.create_pull(job.repository, plan))
+        pr_url, pr_number = ref.url, ref.number
+    comments = tuple(
+        gateway.upsert_comment(job.repository, comment)
+        for comment in comment_plans(job, outcome, pr_url=pr_url, secrets=secrets)
+    )
+    return PublishedPull(pr_url, pr_number, plan.branch if plan else "", updated, comments)

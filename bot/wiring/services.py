@@ -1,0 +1,61 @@
+"""One wiring for every entry point (CLI, App, Action, eval): the secrets redfix hides,
+and the pipeline's services built from one job's settings."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+
+from connectors.ai.factory import build_connector
+from connectors.sandbox.factory import runner_for
+
+from bot.core.config import Settings
+from bot.core.ports import LessonRecall, Progress
+from bot.pipeline import Services
+from bot.stages.baseline.cache import BaselineCache
+from bot.wiring.localizers import build_localizer
+
+SECRET_VARIABLES = (
+    "REDFIX_API_KEY",
+    "GITHUB_TOKEN",
+    "GH_TOKEN",
+    "REDFIX_WEBHOOK_SECRET",
+    "REDFIX_PRIVATE_KEY",
+    "OPENAI_API_KEY",
+    "INPUT_GITHUB-TOKEN",
+)
+
+
+def known_secrets(env: Mapping[str, str]) -> tuple[str, ...]:
+    """The values of the environment's secrets: redacted from prompts, logs and PRs."""
+    return tuple(env[name] for name in SECRET_VARIABLES if env.get(name))
+
+
+def build_services(
+    settings: Settings,
+    env: Mapping[str, str],
+    *,
+    progress: Progress,
+    data_dir: Path,
+    recall: LessonRecall | None = None,
+    announce: bool = False,
+) -> Services:
+    """The model connector (its model checked), the sandbox, the localizer and the
+    baseline cache for these settings; `announce` says each on `progress` as it comes."""
+    connector = build_connector(
+        settings.connector,
+        base_url=settings.base_url,
+        api_key=env.get("REDFIX_API_KEY"),
+        timeout_s=settings.model_timeout_s,
+    )
+    if announce:
+        progress.stage(f"model: checking {settings.model} on the {connector.name} server")
+    connector.ensure_model(settings.model)
+    runner = runner_for(settings)
+    if announce:
+        progress.stage(f"sandbox: {runner.kind}")
+    localizer = build_localizer(
+        settings.localizer, data_dir=data_dir, chroma_url=env.get("REDFIX_CHROMA_URL")
+    )
+    baselines = BaselineCache(data_dir / "baselines")
+    return Services(connector, runner, localizer, progress, baselines, recall)
