@@ -10,6 +10,7 @@ import logging
 from collections.abc import Callable
 
 from bot.app.context import Published, WorkerContext
+from bot.app.controls import Declined
 from bot.app.conversation.commands import Command, CommandKind
 from bot.app.conversation.permission import Verdict, verdict_for
 from bot.app.conversation.status import Phase, Status, help_text, refusal_marker, refusal_text
@@ -159,6 +160,9 @@ def _run(job: FixJob, context: WorkerContext, board: StatusBoard, records: Recor
     except StopRequested:
         board.finish(Phase.STOPPED, "Stopped by `/redfix stop`; nothing more was pushed.")
         return Published("stopped")
+    except Declined as declined:  # the default branch's settings, not a failure to retry
+        board.finish(Phase.FAILED, redact(str(declined), known_secrets=context.secrets))
+        return Published("declined")
     except RedfixError as exc:
         logger.warning("/redfix %s failed: %s", job.command, exc)
         message = redact(str(exc), known_secrets=context.secrets)

@@ -6,6 +6,7 @@ import logging
 
 from bot.app.commands import run_command
 from bot.app.context import Published, WorkerContext
+from bot.app.controls import Declined
 from bot.app.fix_job import execute
 from bot.app.learning import on_feedback
 from bot.core.jobs import FixJob
@@ -20,5 +21,9 @@ def handle(
         return run_command(job, context, logger=logger)
     if job.event in FEEDBACK_EVENTS:
         return on_feedback(job, context, logger=logger)
-    published, _ = execute(job, context, logger=logger)
+    try:
+        published, _ = execute(job, context, logger=logger)
+    except Declined as declined:
+        logger.info("not acting on this build: %s", declined)
+        return Published("declined")
     return published

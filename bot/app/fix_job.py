@@ -15,6 +15,7 @@ from connectors.git import commit_on_branch
 from connectors.github.remote import clone_at, push_branch, read_at
 
 from bot.app.context import Logger, LogProgress, Published, WorkerContext
+from bot.app.controls import Declined, why_declined
 from bot.app.learning import remember_published
 from bot.core.config import REPO_CONFIG_PATH, Settings
 from bot.core.github import GitHubGateway
@@ -26,7 +27,7 @@ from bot.core.results import TestCase
 from bot.pipeline import FixRequest, run_fix
 from bot.stages.ingest.artifacts import collect_reports
 from bot.stages.publish.plans import check_run_plan
-from bot.stages.publish.pull_request import publish_pull_request
+from bot.stages.publish.pull_request import publish_as_comments, publish_pull_request
 from bot.wiring.requests import fix_request
 from bot.wiring.settings import resolve_settings
 
@@ -77,6 +78,9 @@ def execute(
     with tempfile.TemporaryDirectory(prefix="redfix-job-") as scratch:
         checkout = Path(scratch) / "repo"
         request = checkout_request(job, context, gateway, checkout, logger=logger, hint=hint)
+        declined = why_declined(job, request.settings)
+        if declined:
+            raise Declined(declined)
         services = context.services(
             request.settings, progress or LogProgress(logger), memory_recall(job, context, logger)
         )
@@ -124,11 +128,17 @@ def publish(
         commit_on_branch(checkout, patch, branch=branch, message=message)
         push_branch(checkout, branch, token=gateway.token())
 
-    pull = publish_pull_request(
-        job, outcome, gateway, push=push, test_command=settings.test_command, secrets=secrets
-    )
-    check = gateway.create_check_run(
-        job.repository, check_run_plan(job, outcome, pr_url=pull.pr_url, secrets=secrets)
-    )
+    comment_mode = settings.mode == "comment"
+    if comment_mode:  # a dry run: the fix is shown, nothing is pushed
+        pull = publish_as_comments(
+            job, outcome, gateway, test_command=settings.test_command, secrets=secrets
+        )
+    else:
+        pull = publish_pull_request(
+            job, outcome, gateway, push=push, test_command=settings.test_command, secrets=secrets
+        )
+    plan = check_run_plan(job, outcome, pr_url=pull.pr_url, secrets=secrets,
+                          comment_mode=comment_mode)
+    check = gateway.create_check_run(job.repository, plan)
     return Published(str(outcome.status), pr_url=pull.pr_url, check_url=check,
                      reports=reports, pr_number=pull.pr_number)

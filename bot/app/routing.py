@@ -76,6 +76,7 @@ def _workflow_run(event: WebhookEvent) -> Decision:
     if guard or installation is None:
         return Ignore(guard)
     head_repo = _mapping(run.get("head_repository")).get("full_name")
+    workflow = run.get("name") or _mapping(event.payload.get("workflow")).get("name") or ""
     return StartFix(
         FixJob(
             delivery_id=event.delivery_id,
@@ -87,6 +88,7 @@ def _workflow_run(event: WebhookEvent) -> Decision:
             head_sha=str(run.get("head_sha", "")),
             head_branch=branch,
             build_url=str(run.get("html_url", "")),
+            workflow=str(workflow),
             run_id=int(run["id"]),
             pull_requests=_pull_numbers(run.get("pull_requests")),
             from_fork=bool(head_repo) and head_repo != repo["full_name"],
@@ -125,6 +127,7 @@ def _check_run(event: WebhookEvent) -> Decision:
             head_sha=str(check.get("head_sha", "")),
             head_branch=branch,
             build_url=str(check.get("html_url") or check.get("details_url") or ""),
+            workflow=str(check.get("name") or ""),
             check_run_id=int(check["id"]),
             pull_requests=_pull_numbers(suite.get("pull_requests")),
         )

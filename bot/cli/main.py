@@ -16,6 +16,7 @@ from typing import Any
 
 from bot import __version__
 from bot.app.settings import add_serve_arguments
+from bot.cli.config_command import add_config_parsers
 from bot.cli.feedback_command import add_feedback_parsers
 from bot.core.errors import RedfixError, UsageError
 from bot.core.models import FixStatus
@@ -97,6 +98,7 @@ def build_parser() -> argparse.ArgumentParser:
     doctor.add_argument("--sandbox", choices=SANDBOXES)
     add_eval_parser(commands)
     add_feedback_parsers(commands)
+    add_config_parsers(commands)
     return parser
 
 
@@ -161,6 +163,10 @@ def dispatch(args: argparse.Namespace, env: Mapping[str, str]) -> int:
         from bot.cli.feedback_command import run_feedback_command
 
         return run_feedback_command(args, env)
+    if args.command in ("config", "init"):
+        from bot.cli.config_command import run_config_command
+
+        return run_config_command(args)
     if args.command == "eval":
         from bot.evaluation.command import run_eval_command
 

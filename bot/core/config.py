@@ -16,44 +16,80 @@ REPO_CONFIG_PATH = ".github/redfix.yml"
 ConnectorKind = Literal["auto", "ollama", "openai"]
 SandboxKind = Literal["auto", "docker", "local"]
 LocalizerKind = Literal["auto", "hybrid", "traceback"]
+PublishMode = Literal["pull_request", "comment"]
 
 
 class DockerConfig(BaseModel):
+    """The Docker sandbox the tests run in."""
+
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    image: str | None = None
-    memory: str | None = None
-    cpus: float | None = Field(default=None, gt=0)
-    pids: int | None = Field(default=None, gt=16)
+    image: str | None = Field(default=None, description="base image of the sandbox")
+    memory: str | None = Field(default=None, description="memory limit, e.g. 2g")
+    cpus: float | None = Field(default=None, gt=0, description="CPU limit")
+    pids: int | None = Field(default=None, gt=16, description="most processes at once")
 
 
 class TimeoutsConfig(BaseModel):
+    """Time limits, in seconds."""
+
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    tests: float | None = Field(default=None, gt=0)
-    setup: float | None = Field(default=None, gt=0)
-    model: float | None = Field(default=None, gt=0)
+    tests: float | None = Field(default=None, gt=0, description="one run of the test command")
+    setup: float | None = Field(default=None, gt=0, description="installing the dependencies")
+    model: float | None = Field(default=None, gt=0, description="one answer of the model")
 
 
 class RepoConfig(BaseModel):
-    """The schema of .github/redfix.yml (documented in the README)."""
+    """The schema of .github/redfix.yml (documented in the README); every key may be
+    omitted."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    model: str | None = None
-    connector: ConnectorKind | None = None
-    base_url: str | None = None
-    sandbox: SandboxKind | None = None
-    localizer: LocalizerKind | None = None
-    max_attempts: int | None = Field(default=None, ge=1, le=10)
-    candidates: int | None = Field(default=None, ge=1, le=10)
-    reruns: int | None = Field(default=None, ge=1, le=20)
-    test_command: str | None = None
-    setup: list[str] | None = None
-    allow_test_edits: bool | None = None
-    regression_test: bool | None = None
-    reports: list[str] | None = None
-    ca_bundle: str | None = None
+    model: str | None = Field(default=None, description="the model's name on its server")
+    connector: ConnectorKind | None = Field(default=None, description="the model server's API")
+    base_url: str | None = Field(
+        default=None, description="Ollama's address, or the /v1 URL of an OpenAI-compatible server"
+    )
+    sandbox: SandboxKind | None = Field(default=None, description="where the tests run")
+    localizer: LocalizerKind | None = Field(
+        default=None, description="hybrid (index and coverage) or traceback-only fault localization"
+    )
+    max_attempts: int | None = Field(default=None, ge=1, le=10, description="rounds of fixing")
+    candidates: int | None = Field(default=None, ge=1, le=10, description="candidates per round")
+    reruns: int | None = Field(
+        default=None, ge=1, le=20, description="runs of a failing test before it counts as real"
+    )
+    test_command: str | None = Field(
+        default=None, description="the command that runs the tests; {report} marks the JUnit path"
+    )
+    setup: list[str] | None = Field(
+        default=None, description="commands that install the dependencies (cached per their files)"
+    )
+    allow_test_edits: bool | None = Field(
+        default=None, description="whether a fix may change an existing test"
+    )
+    regression_test: bool | None = Field(
+        default=None, description="whether a fix comes with a new test that fails before it"
+    )
+    reports: list[str] | None = Field(
+        default=None, description="globs of the JUnit reports CI writes (App and Action)"
+    )
+    ca_bundle: str | None = Field(
+        default=None, description="extra CA bundle for dependency downloads"
+    )
+    enabled: bool | None = Field(
+        default=None, description="false: the App acts on no build of this repository"
+    )
+    mode: PublishMode | None = Field(
+        default=None, description="comment: the App posts a validated fix as a comment, never a PR"
+    )
+    branches: list[str] | None = Field(
+        default=None, description="globs of the branches whose builds the App acts on (all)"
+    )
+    workflows: list[str] | None = Field(
+        default=None, description="globs of the workflow or check names the App acts on (all)"
+    )
     docker: DockerConfig = DockerConfig()
     timeouts: TimeoutsConfig = TimeoutsConfig()
 
@@ -81,6 +117,10 @@ class Settings:
     test_timeout_s: float = 300.0
     setup_timeout_s: float = 900.0
     model_timeout_s: float = 900.0
+    enabled: bool = True
+    mode: PublishMode = "pull_request"
+    branches: tuple[str, ...] = ()  # empty: every branch
+    workflows: tuple[str, ...] = ()  # empty: every workflow
     context_tokens: int = 0  # the model's context window; 0: as its server reports, else 8192
     sources: Mapping[str, str] = field(default_factory=dict)  # setting -> where it came from
 

@@ -26,6 +26,7 @@ class FixJob:
     head_sha: str
     head_branch: str
     build_url: str = ""
+    workflow: str = ""  # the workflow's (or the check's) name
     run_id: int | None = None
     check_run_id: int | None = None
     pull_requests: tuple[int, ...] = ()

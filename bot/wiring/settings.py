@@ -11,10 +11,10 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from pydantic import ValidationError
 
 from bot.core.config import ENVIRONMENT, REPO_CONFIG_PATH, RepoConfig, Settings
 from bot.core.errors import ConfigError
+from bot.wiring.config_file import config_problems
 
 
 def load_repo_config(repo: Path) -> RepoConfig:
@@ -29,20 +29,16 @@ def load_repo_config(repo: Path) -> RepoConfig:
 
 
 def parse_repo_config(text: str, *, origin: str) -> RepoConfig:
-    """The settings of a .github/redfix.yml given as text; `origin` names it in errors."""
-    try:
-        data = yaml.safe_load(text) or {}
-    except yaml.YAMLError as exc:
-        raise ConfigError(f"{origin}: not valid YAML ({exc}); fix the file or remove it") from exc
-    if not isinstance(data, dict):
-        raise ConfigError(f"{origin}: expected a mapping of settings at the top level")
-    try:
-        return RepoConfig.model_validate(data)
-    except ValidationError as exc:
-        problems = "; ".join(
-            f"{'.'.join(str(p) for p in err['loc'])}: {err['msg']}" for err in exc.errors()
+    """The settings of a .github/redfix.yml given as text; `origin` names it in errors,
+    which give each problem's key and line."""
+    problems = config_problems(text)
+    if problems:
+        listed = "; ".join(str(problem) for problem in problems)
+        raise ConfigError(
+            f"{origin}: {listed} (`redfix config check` lists the problems; the README has "
+            "every setting)"
         )
-        raise ConfigError(f"{origin}: {problems} (see the README for the schema)") from exc
+    return RepoConfig.model_validate(yaml.safe_load(text) or {})
 
 
 def _flatten(config: RepoConfig) -> dict[str, Any]:
@@ -60,6 +56,10 @@ def _flatten(config: RepoConfig) -> dict[str, Any]:
         "allow_test_edits": config.allow_test_edits,
         "regression_test": config.regression_test,
         "reports": tuple(config.reports) if config.reports is not None else None,
+        "enabled": config.enabled,
+        "mode": config.mode,
+        "branches": tuple(config.branches) if config.branches is not None else None,
+        "workflows": tuple(config.workflows) if config.workflows is not None else None,
         "ca_bundle": config.ca_bundle,
         "image": config.docker.image,
         "memory": config.docker.memory,
@@ -109,6 +109,7 @@ def _check_choices(settings: Settings) -> None:
         "connector": ("auto", "ollama", "openai"),
         "sandbox": ("auto", "docker", "local"),
         "localizer": ("auto", "hybrid", "traceback"),
+        "mode": ("pull_request", "comment"),
     }
     for name, allowed in choices.items():
         value = getattr(settings, name)

@@ -159,7 +159,8 @@ def test_a_broken_file_on_the_default_branch_is_named(origin, tmp_path):
     open_pull(origin, tmp_path, "max_attempts: 2\n")
     workspace = pull_checkout(f"file://{origin}", tmp_path / "workspace")
 
-    with pytest.raises(ConfigError, match=r"on the default branch main \(\w{7}\): max_attempts"):
+    broken = r"on the default branch main \(\w{7}\): line 1: max_attempts"
+    with pytest.raises(ConfigError, match=broken):
         read_default_config(workspace, "main")
 
 

@@ -15,6 +15,8 @@ from pathlib import Path
 import httpx
 import pytest
 
+from connectors.github.auth import InstallationTokens, credentials_from_env, retry_policy
+from connectors.github.gateway import PyGithubGateway
 from tests.e2e.conftest import EXAMPLE, MODEL, ScriptedModel, scripted_model  # noqa: F401
 from tests.github_simulator import GitHubSimulator, SimRepo
 from tests.github_simulator.payloads import octokit_dir
@@ -195,3 +197,14 @@ def _answers(port: int) -> bool:
             return connection.recv(16).startswith(b"+PONG")
     except OSError:
         return False
+
+
+@pytest.fixture
+def tokens(simulator) -> InstallationTokens:
+    return InstallationTokens(credentials_from_env(simulator.app_env()))
+
+
+@pytest.fixture
+def gateway(red_repo, tokens) -> PyGithubGateway:
+    return PyGithubGateway.for_installation(tokens, INSTALLATION,
+                                            retry=retry_policy(backoff_s=0.1))

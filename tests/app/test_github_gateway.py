@@ -32,17 +32,6 @@ from tests.app.conftest import INSTALLATION, REPO, git
 from tests.app.test_publishing import FIXED, NOT_FIXED
 
 
-@pytest.fixture
-def tokens(simulator) -> InstallationTokens:
-    return InstallationTokens(credentials_from_env(simulator.app_env()))
-
-
-@pytest.fixture
-def gateway(red_repo, tokens) -> PyGithubGateway:
-    return PyGithubGateway.for_installation(tokens, INSTALLATION,
-                                            retry=retry_policy(backoff_s=0.1))
-
-
 def test_credentials_are_required_with_a_clear_message(tmp_path):
     with pytest.raises(ConfigError, match="REDFIX_APP_ID"):
         credentials_from_env({})

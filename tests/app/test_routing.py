@@ -34,6 +34,7 @@ def test_failed_workflow_run_becomes_a_job(red_run):
         red_run["repository"]["full_name"], run["head_sha"], run["head_branch"])
     assert (job.run_id, job.installation_id, job.event) == (run["id"], 7, "workflow_run")
     assert job.clone_url == red_run["repository"]["clone_url"]
+    assert job.workflow == (run["name"] or red_run["workflow"]["name"]) == "test"
     assert job.lock_key == f"{job.repository}@{job.head_branch}"
     assert FixJob.from_json(job.to_json()) == job
 

@@ -166,12 +166,20 @@ def _tried(outcome: FixOutcome) -> list[str]:
 
 
 def check_run_plan(
-    job: FixJob, outcome: FixOutcome, *, pr_url: str = "", secrets: Sequence[str] = ()
+    job: FixJob,
+    outcome: FixOutcome,
+    *,
+    pr_url: str = "",
+    secrets: Sequence[str] = (),
+    comment_mode: bool = False,
 ) -> CheckRunPlan:
     """The `redfix` check on the failing commit: success with a PR, neutral without one."""
     if outcome.status is FixStatus.FIXED and pr_url:
         title = f"validated fix proposed in {pr_url}"
         conclusion = "success"
+    elif outcome.status is FixStatus.FIXED and comment_mode:
+        title = "validated fix found; comment mode, so the diff is below and nothing was pushed"
+        conclusion = "neutral"
     elif outcome.status is FixStatus.FIXED:
         title = "validated fix found; the build is from a fork, so no pull request was opened"
         conclusion = "neutral"
@@ -224,6 +232,24 @@ def comment_plans(
         )
     safe = redact(body, known_secrets=secrets)
     return tuple(CommentPlan(number, marker(digest), safe) for number in job.pull_requests)
+
+
+def dry_run_comment_plans(
+    job: FixJob, outcome: FixOutcome, *, test_command: Sequence[str], secrets: Sequence[str] = ()
+) -> tuple[CommentPlan, ...]:
+    """Comment mode: the pull request redfix would open, as a comment on the build's pull
+    requests (its diff and validation table included); the usual comments otherwise."""
+    plan = pull_request_plan(job, outcome, test_command=test_command, secrets=secrets)
+    if plan is None:
+        return comment_plans(job, outcome, secrets=secrets)
+    digest = outcome_digest(outcome)
+    body = (
+        f"{marker(digest)}\n**redfix validated a fix** for this build. The repository's "
+        "`.github/redfix.yml` says `mode: comment`, so no branch was pushed and no pull "
+        "request opened; this is what it would propose.\n\n"
+        f"### {plan.title}\n\n{plan.body}"
+    )
+    return tuple(CommentPlan(number, marker(digest), body) for number in job.pull_requests)
 
 
 def failure_check_run(job: FixJob, error: str, *, secrets: Sequence[str] = ()) -> CheckRunPlan:

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from bot.core.github import GitHubGateway
 from bot.core.jobs import FixJob
 from bot.core.models import FixOutcome
-from bot.stages.publish.plans import comment_plans, pull_request_plan
+from bot.stages.publish.plans import comment_plans, dry_run_comment_plans, pull_request_plan
 
 PushFix = Callable[[str, str, str], None]  # (patch, branch, commit message)
 
@@ -51,3 +51,17 @@ def publish_pull_request(
         for comment in comment_plans(job, outcome, pr_url=pr_url, secrets=secrets)
     )
     return PublishedPull(pr_url, pr_number, plan.branch if plan else "", updated, comments)
+
+
+def publish_as_comments(
+    job: FixJob,
+    outcome: FixOutcome,
+    gateway: GitHubGateway,
+    *,
+    test_command: Sequence[str],
+    secrets: Sequence[str],
+) -> PublishedPull:
+    """Comment mode: a validated fix is shown on the build's pull requests, never pushed."""
+    plans = dry_run_comment_plans(job, outcome, test_command=test_command, secrets=secrets)
+    return PublishedPull(comments=tuple(gateway.upsert_comment(job.repository, plan)
+                                        for plan in plans))
