@@ -14,6 +14,7 @@ from __future__ import annotations
 import subprocess
 import tempfile
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 
 from action.context import BuildTarget
@@ -24,7 +25,7 @@ from bot.core.jobs import FixJob
 from bot.core.models import FixOutcome
 from bot.stages.publish.pull_request import publish_pull_request
 from connectors.git import commit_on_branch
-from connectors.github.gateway import PyGithubGateway, _calling_github
+from connectors.github.gateway import PyGithubGateway
 from connectors.github.remote import clone_at, push_branch
 
 GIT_TIMEOUT_S = 300
@@ -38,13 +39,7 @@ class ActionGateway(PyGithubGateway):
         self.draft = draft
 
     def create_pull(self, repository: str, plan: PullRequestPlan) -> PullRequestRef:
-        if not self.draft:
-            return super().create_pull(repository, plan)
-        with _calling_github(f"opening a draft pull request from {plan.branch} into {plan.base}"):
-            pull = self._repo(repository).create_pull(
-                base=plan.base, head=plan.branch, title=plan.title, body=plan.body, draft=True
-            )
-        return PullRequestRef(pull.number, pull.html_url)
+        return super().create_pull(repository, replace(plan, draft=plan.draft or self.draft))
 
 
 def job_for(target: BuildTarget, *, run_id: str) -> FixJob:

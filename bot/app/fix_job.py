@@ -135,10 +135,12 @@ def publish(
         )
     else:
         pull = publish_pull_request(
-            job, outcome, gateway, push=push, test_command=settings.test_command, secrets=secrets
+            job, outcome, gateway, push=push, test_command=settings.test_command, secrets=secrets,
+            draft=settings.draft, max_open=settings.max_open_pulls,
         )
     plan = check_run_plan(job, outcome, pr_url=pull.pr_url, secrets=secrets,
-                          comment_mode=comment_mode)
+                          comment_mode=comment_mode, held_back=pull.held_back)
     check = gateway.create_check_run(job.repository, plan)
-    return Published(str(outcome.status), pr_url=pull.pr_url, check_url=check,
-                     reports=reports, pr_number=pull.pr_number)
+    status = "held-back" if pull.held_back else str(outcome.status)
+    return Published(status, pr_url=pull.pr_url, check_url=check, reports=reports,
+                     pr_number=pull.pr_number)

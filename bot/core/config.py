@@ -84,6 +84,13 @@ class RepoConfig(BaseModel):
     mode: PublishMode | None = Field(
         default=None, description="comment: the App posts a validated fix as a comment, never a PR"
     )
+    draft: bool | None = Field(
+        default=None, description="the App opens its pull requests as drafts"
+    )
+    max_open_pulls: int | None = Field(
+        default=None, ge=0, le=100,
+        description="most open redfix pull requests at once; 0: no cap (default 5)",
+    )
     branches: list[str] | None = Field(
         default=None, description="globs of the branches whose builds the App acts on (all)"
     )
@@ -119,6 +126,8 @@ class Settings:
     model_timeout_s: float = 900.0
     enabled: bool = True
     mode: PublishMode = "pull_request"
+    draft: bool = False
+    max_open_pulls: int = 5  # 0: no cap
     branches: tuple[str, ...] = ()  # empty: every branch
     workflows: tuple[str, ...] = ()  # empty: every workflow
     context_tokens: int = 0  # the model's context window; 0: as its server reports, else 8192

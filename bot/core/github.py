@@ -19,6 +19,7 @@ class PullRequestPlan:
     base: str
     title: str
     body: str
+    draft: bool = False
 
 
 @dataclass(frozen=True)
@@ -89,6 +90,9 @@ class GitHubGateway(Protocol):
         """The logs of the run's failed jobs, by job name."""
 
     def find_open_pull(self, repository: str, branch: str) -> PullRequestRef | None: ...
+
+    def open_pulls(self, repository: str, *, head_prefix: str) -> list[PullRequestRef]:
+        """The open pull requests whose head branch starts with `head_prefix`."""
 
     def create_pull(self, repository: str, plan: PullRequestPlan) -> PullRequestRef: ...
 

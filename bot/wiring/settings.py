@@ -57,6 +57,8 @@ def _flatten(config: RepoConfig) -> dict[str, Any]:
         "regression_test": config.regression_test,
         "reports": tuple(config.reports) if config.reports is not None else None,
         "enabled": config.enabled,
+        "draft": config.draft,
+        "max_open_pulls": config.max_open_pulls,
         "mode": config.mode,
         "branches": tuple(config.branches) if config.branches is not None else None,
         "workflows": tuple(config.workflows) if config.workflows is not None else None,

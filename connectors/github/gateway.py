@@ -149,10 +149,19 @@ class PyGithubGateway:
                     return PullRequestRef(pull.number, pull.html_url)
         return None
 
+    def open_pulls(self, repository: str, *, head_prefix: str) -> list[PullRequestRef]:
+        repo = self._repo(repository)
+        with _calling_github(f"listing the open pull requests from {head_prefix}* branches"):
+            return [PullRequestRef(pull.number, pull.html_url)
+                    for pull in repo.get_pulls(state="open")
+                    if pull.head.ref.startswith(head_prefix)]
+
     def create_pull(self, repository: str, plan: PullRequestPlan) -> PullRequestRef:
-        with _calling_github(f"opening a pull request from {plan.branch} into {plan.base}"):
+        kind = "a draft pull request" if plan.draft else "a pull request"
+        with _calling_github(f"opening {kind} from {plan.branch} into {plan.base}"):
             pull = self._repo(repository).create_pull(
-                base=plan.base, head=plan.branch, title=plan.title, body=plan.body
+                base=plan.base, head=plan.branch, title=plan.title, body=plan.body,
+                draft=plan.draft,
             )
         return PullRequestRef(pull.number, pull.html_url)
 

@@ -105,3 +105,60 @@ def test_comment_mode_shows_the_fix_on_the_pull_request_and_pushes_nothing(
     [check] = repo.check_runs
     assert check.conclusion == "neutral" and "comment mode" in check.title
     assert "start = (page - 1) *" in (check.summary or "")
+
+
+def open_redfix_pulls(tmp_path: Path, repo, gateway, count: int) -> None:
+    work = tmp_path / "other-fixes"
+    subprocess.run(["git", "clone", "-q", str(repo.bare), str(work)], check=True)
+    for number in range(count):
+        branch = f"redfix/main-other{number}"
+        git(work, "push", "-q", "origin", f"HEAD:refs/heads/{branch}")
+        gateway.create_pull(REPO, PullRequestPlan(branch, "main", f"fix {number}", "b"))
+
+
+def test_a_fix_over_the_open_pull_request_cap_is_held_back_and_says_so(
+    tmp_path, simulator, red_repo, gateway
+):
+    repo, _ = red_repo
+    open_redfix_pulls(tmp_path, repo, gateway, 2)
+    job = job_for(repo)
+    checkout = checkout_of(tmp_path, repo, gateway)
+    outcome = with_real_patch(FIXED, checkout)
+    branches_before = sorted(repo.branches())
+    published = publish(job, outcome, gateway, checkout=checkout,
+                        settings=Settings(max_open_pulls=2), secrets=())
+    assert (published.status, published.pr_url, len(repo.pulls)) == ("held-back", "", 2)
+    assert sorted(repo.branches()) == branches_before, "nothing was pushed"
+    [check] = repo.check_runs
+    assert check.conclusion == "neutral"
+    assert "held back: 2 redfix pull requests are open" in check.title
+    assert "start = (page - 1) *" in (check.summary or "")
+    raised = publish(job, outcome, gateway, checkout=checkout,
+                     settings=Settings(max_open_pulls=3), secrets=())
+    assert raised.pr_url.endswith(f"/pull/{raised.pr_number}") and len(repo.pulls) == 3
+
+
+def test_the_cap_never_stops_updating_the_pull_request_of_the_same_failure(
+    tmp_path, simulator, red_repo, gateway
+):
+    repo, _ = red_repo
+    job = job_for(repo)
+    checkout = checkout_of(tmp_path, repo, gateway)
+    outcome = with_real_patch(FIXED, checkout)
+    first = publish(job, outcome, gateway, checkout=checkout, settings=Settings(), secrets=())
+    retried = checkout_of(tmp_path / "retry", repo, gateway)  # a retried job clones anew
+    again = publish(job, outcome, gateway, checkout=retried,
+                    settings=Settings(max_open_pulls=1), secrets=())
+    assert again.pr_url == first.pr_url and len(repo.pulls) == 1
+    assert repo.check_runs[-1].conclusion == "success"
+
+
+@pytest.mark.parametrize("draft", [True, False])
+def test_the_draft_setting_decides_the_new_pull_request(tmp_path, simulator, red_repo,
+                                                        gateway, draft):
+    repo, _ = red_repo
+    checkout = checkout_of(tmp_path, repo, gateway)
+    outcome = with_real_patch(FIXED, checkout)
+    published = publish(job_for(repo), outcome, gateway, checkout=checkout,
+                        settings=Settings(draft=draft), secrets=())
+    assert repo.pulls[published.pr_number].draft is draft

@@ -142,7 +142,7 @@ class SimulatedGitHub:
         if any((p.head, p.base, p.state) == (head, base, "open") for p in repo.pulls.values()):
             raise Refused(422, f"A pull request already exists for {repo.owner}:{head}.")
         pull = SimPull(repo.next_issue, head, base, str(data.get("title", "")), data.get("body"),
-                       head_sha, base_sha)
+                       head_sha, base_sha, draft=bool(data.get("draft", False)))
         repo.next_issue += 1
         repo.pulls[pull.number] = pull
         return self.reply(request, objects.pull_request(self.base, repo, pull, full=True), 201)

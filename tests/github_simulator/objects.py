@@ -110,7 +110,7 @@ def pull_request(base: str, repo: Any, pull: Any, *, full: bool) -> dict[str, An
         "requested_reviewers": [], "requested_teams": [],
         "head": side(pull.head, pull.head_sha), "base": side(pull.base, pull.base_sha),
         "_links": _pull_links(api, url, html, issue, pull.head_sha),
-        "author_association": "NONE", "auto_merge": None, "draft": False,
+        "author_association": "NONE", "auto_merge": None, "draft": pull.draft,
     }
     if full:  # the pull-request shape; lists carry pull-request-simple
         body.update({

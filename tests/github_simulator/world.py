@@ -37,6 +37,7 @@ class SimPull:
     changed_files: int = 0
     merged: bool = False
     merge_commit_sha: str | None = None
+    draft: bool = False
 
 
 @dataclass

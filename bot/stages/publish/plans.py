@@ -172,11 +172,15 @@ def check_run_plan(
     pr_url: str = "",
     secrets: Sequence[str] = (),
     comment_mode: bool = False,
+    held_back: str = "",
 ) -> CheckRunPlan:
     """The `redfix` check on the failing commit: success with a PR, neutral without one."""
     if outcome.status is FixStatus.FIXED and pr_url:
         title = f"validated fix proposed in {pr_url}"
         conclusion = "success"
+    elif outcome.status is FixStatus.FIXED and held_back:
+        title = f"validated fix held back: {held_back}"
+        conclusion = "neutral"
     elif outcome.status is FixStatus.FIXED and comment_mode:
         title = "validated fix found; comment mode, so the diff is below and nothing was pushed"
         conclusion = "neutral"
