@@ -163,12 +163,12 @@ def _publish(outcome: FixOutcome, inputs: ActionInputs, request: FixRequest,
     assert context is not None
     if not inputs.open_pr:
         return Publication(reason="open-pr is false: validated and reported only"), None
-    gateway = ActionGateway(inputs.github_token, api_url=context.api_url, draft=inputs.draft)
+    gateway = ActionGateway(inputs.github_token, api_url=context.api_url)
     try:
         publication = publish_fix(
             outcome, target=context.target, run_id=context.run_id, workspace=context.workspace,
             gateway=gateway, test_command=request.settings.test_command,
-            secrets=request.secrets,
+            secrets=request.secrets, draft=inputs.draft,
         )
     except RedfixError as exc:
         return Publication(reason=f"publishing failed: {exc}"), exc

@@ -14,13 +14,11 @@ from __future__ import annotations
 import subprocess
 import tempfile
 from collections.abc import Sequence
-from dataclasses import replace
 from pathlib import Path
 
 from action.context import BuildTarget
 from action.summary import Publication
 from bot.core.errors import UsageError
-from bot.core.github import PullRequestPlan, PullRequestRef
 from bot.core.jobs import FixJob
 from bot.core.models import FixOutcome
 from bot.stages.publish.pull_request import publish_pull_request
@@ -32,14 +30,10 @@ GIT_TIMEOUT_S = 300
 
 
 class ActionGateway(PyGithubGateway):
-    """The service's PyGithub gateway with a fixed token, opening drafts when asked."""
+    """The service's PyGithub gateway with the workflow's fixed token."""
 
-    def __init__(self, token: str, *, api_url: str, draft: bool = False) -> None:
+    def __init__(self, token: str, *, api_url: str) -> None:
         super().__init__(lambda: token, api_url=api_url)
-        self.draft = draft
-
-    def create_pull(self, repository: str, plan: PullRequestPlan) -> PullRequestRef:
-        return super().create_pull(repository, replace(plan, draft=plan.draft or self.draft))
 
 
 def job_for(target: BuildTarget, *, run_id: str) -> FixJob:
@@ -106,6 +100,7 @@ def publish_fix(
     gateway: ActionGateway,
     test_command: Sequence[str],
     secrets: Sequence[str],
+    draft: bool = False,
 ) -> Publication:
     """Push the fix to its redfix/ branch and open or update its pull request; comment on
     the pull requests the build belongs to, as the service does."""
@@ -120,7 +115,7 @@ def publish_fix(
             push_branch(checkout, branch, token=token)
 
     pull = publish_pull_request(
-        job, outcome, gateway, push=push, test_command=test_command, secrets=secrets
+        job, outcome, gateway, push=push, test_command=test_command, secrets=secrets, draft=draft
     )
     return Publication(
         pr_url=pull.pr_url,

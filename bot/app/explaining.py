@@ -21,7 +21,6 @@ from bot.core.diffs import unified_diff
 from bot.core.github import BRANCH_PREFIX, PullInfo
 from bot.core.jobs import FixJob
 from bot.core.models import GenerationOptions
-from bot.core.project_detect import detect_project
 from bot.core.sourcefiles import read_source
 from bot.pipeline import Services, unique_failures
 from bot.stages.ingest.artifacts import collect_reports
@@ -29,6 +28,7 @@ from bot.stages.regression_test.change_tests import changed_definitions, target_
 from bot.stages.regression_test.write import RegressionRequest, write_regression_test
 from bot.stages.reproduce.rerun import reproduce_failures
 from bot.stages.reproduce.suite import Suite
+from bot.wiring.requests import fix_request
 
 Logger = logging.LoggerAdapter[logging.Logger]
 
@@ -42,10 +42,9 @@ def _checkout(job: FixJob, token: str, *, sha: str, base: str) -> Iterator[Path]
 
 
 def _suite(checkout: Path, settings: Settings, services: Services) -> Suite:
-    detected = detect_project(checkout)
-    setup = settings.setup if settings.setup is not None else detected.setup
+    request = fix_request(checkout, settings)  # the set-up a fix of this checkout would use
     return Suite(services.runner, checkout, settings.test_command, settings.test_timeout_s,
-                 tuple(setup), tuple(detected.dependency_files))
+                 request.setup, request.dependency_files)
 
 
 def explain_build(job: FixJob, context: WorkerContext, progress: StatusProgress,

@@ -138,8 +138,9 @@ def publish(
             job, outcome, gateway, push=push, test_command=settings.test_command, secrets=secrets,
             draft=settings.draft, max_open=settings.max_open_pulls,
         )
+    unproposed = "comment mode; the diff is below, nothing was pushed" if comment_mode else ""
     plan = check_run_plan(job, outcome, pr_url=pull.pr_url, secrets=secrets,
-                          comment_mode=comment_mode, held_back=pull.held_back)
+                          unproposed=pull.held_back or unproposed)
     check = gateway.create_check_run(job.repository, plan)
     status = "held-back" if pull.held_back else str(outcome.status)
     return Published(status, pr_url=pull.pr_url, check_url=check, reports=reports,

@@ -1,9 +1,10 @@
-"""`draft: true` reaches GitHub's create-pull-request call (a real HTTP server speaking the
-documented REST API; the simulator's responses always say draft=false)."""
+"""A plan's `draft` reaches GitHub's create-pull-request call (a real HTTP server speaking
+the documented REST API, which the request is checked against)."""
 
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -38,10 +39,10 @@ def github(httpserver: HTTPServer, tmp_path: Path) -> list[dict[str, object]]:
 
 
 @pytest.mark.parametrize("draft", [True, False])
-def test_draft_input_decides_the_draft_flag_of_the_new_pull_request(httpserver, github, draft):
-    gateway = ActionGateway("ghs_token", api_url=httpserver.url_for("").rstrip("/"), draft=draft)
+def test_the_plans_draft_flag_reaches_the_create_pull_request_call(httpserver, github, draft):
+    gateway = ActionGateway("ghs_token", api_url=httpserver.url_for("").rstrip("/"))
 
-    pull = gateway.create_pull("octo/shop", PLAN)
+    pull = gateway.create_pull("octo/shop", replace(PLAN, draft=draft))
 
     assert pull.number == 7
     (sent,) = github

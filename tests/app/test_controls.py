@@ -103,7 +103,7 @@ def test_comment_mode_shows_the_fix_on_the_pull_request_and_pushes_nothing(
     [comment] = [c for c in repo.comments.values() if c.issue == original.number]
     assert "`mode: comment`" in comment.body and "start = (page - 1) *" in comment.body
     [check] = repo.check_runs
-    assert check.conclusion == "neutral" and "comment mode" in check.title
+    assert check.conclusion == "neutral" and "not proposed: comment mode" in check.title
     assert "start = (page - 1) *" in (check.summary or "")
 
 
@@ -131,7 +131,7 @@ def test_a_fix_over_the_open_pull_request_cap_is_held_back_and_says_so(
     assert sorted(repo.branches()) == branches_before, "nothing was pushed"
     [check] = repo.check_runs
     assert check.conclusion == "neutral"
-    assert "held back: 2 redfix pull requests are open" in check.title
+    assert "not proposed: 2 redfix pull requests are open" in check.title
     assert "start = (page - 1) *" in (check.summary or "")
     raised = publish(job, outcome, gateway, checkout=checkout,
                      settings=Settings(max_open_pulls=3), secrets=())

@@ -171,18 +171,15 @@ def check_run_plan(
     *,
     pr_url: str = "",
     secrets: Sequence[str] = (),
-    comment_mode: bool = False,
-    held_back: str = "",
+    unproposed: str = "",
 ) -> CheckRunPlan:
-    """The `redfix` check on the failing commit: success with a PR, neutral without one."""
+    """The `redfix` check on the failing commit: success with a PR, neutral without one
+    (`unproposed` says why a validated fix got none: a cap, comment mode)."""
     if outcome.status is FixStatus.FIXED and pr_url:
         title = f"validated fix proposed in {pr_url}"
         conclusion = "success"
-    elif outcome.status is FixStatus.FIXED and held_back:
-        title = f"validated fix held back: {held_back}"
-        conclusion = "neutral"
-    elif outcome.status is FixStatus.FIXED and comment_mode:
-        title = "validated fix found; comment mode, so the diff is below and nothing was pushed"
+    elif outcome.status is FixStatus.FIXED and unproposed:
+        title = f"validated fix not proposed: {unproposed}"
         conclusion = "neutral"
     elif outcome.status is FixStatus.FIXED:
         title = "validated fix found; the build is from a fork, so no pull request was opened"
