@@ -91,6 +91,18 @@ class RepoConfig(BaseModel):
         default=None, ge=0, le=100,
         description="most open redfix pull requests at once; 0: no cap (default 5)",
     )
+    max_jobs_per_day: int | None = Field(
+        default=None, ge=0, le=10000,
+        description="most fix runs the App starts here in 24 hours; 0: no cap (default 20)",
+    )
+    max_attempts_per_failure: int | None = Field(
+        default=None, ge=0, le=100,
+        description="runs on one failure that found no fix before the App stops retrying it, "
+        "until a file it pointed at changes; 0: no cap (default 2)",
+    )
+    never_touch: list[str] | None = Field(
+        default=None, description="globs of paths a fix may never change (e.g. migrations/**)"
+    )
     branches: list[str] | None = Field(
         default=None, description="globs of the branches whose builds the App acts on (all)"
     )
@@ -128,6 +140,9 @@ class Settings:
     mode: PublishMode = "pull_request"
     draft: bool = False
     max_open_pulls: int = 5  # 0: no cap
+    max_jobs_per_day: int = 20  # 0: no cap
+    max_attempts_per_failure: int = 2  # 0: no cap
+    never_touch: tuple[str, ...] = ()
     branches: tuple[str, ...] = ()  # empty: every branch
     workflows: tuple[str, ...] = ()  # empty: every workflow
     context_tokens: int = 0  # the model's context window; 0: as its server reports, else 8192

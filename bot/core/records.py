@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from enum import StrEnum
 
 
@@ -56,3 +57,33 @@ class FeedbackEvent:
     sentiment: float | None = None
     text: str = ""  # sanitised and redacted
     at: float = 0.0
+
+
+@dataclass(frozen=True)
+class JobRun:
+    """One run of the fix pipeline by the App, counted against the repository's caps.
+
+    `suspects` maps the files the failure pointed at (its tests, the files the attempts
+    changed) to a digest of their text: when one of them changes, the failure gets a new
+    chance even if its signature was tried before."""
+
+    repository: str
+    head_sha: str
+    started_at: float
+    run_id: int = 0  # given by the store
+    signature: str = ""  # empty until the failures are known
+    status: str = "running"  # a FixStatus, or running | failed
+    suspects: Mapping[str, str] = field(default_factory=dict)
+    finished_at: float | None = None
+    pr_url: str = ""
+    limits: Mapping[str, int] = field(default_factory=dict)  # the caps in force at the start
+
+
+@dataclass(frozen=True)
+class Pause:
+    """`/redfix stop` on a pull request (number) or an issue (number 0: the repository)."""
+
+    repository: str
+    number: int
+    by: str
+    at: str  # GitHub's time of the command (ISO 8601)

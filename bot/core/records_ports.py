@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Protocol
 
-from bot.core.records import FeedbackEvent, FixRecord, FixState
+from bot.core.records import FeedbackEvent, FixRecord, FixState, JobRun, Pause
 
 
 class FeedbackStore(Protocol):
@@ -40,6 +40,29 @@ class ConversationState(Protocol):
 
     def linked_job(self, repository: str, number: int) -> str | None: ...
 
+    def pause(self, pause: Pause) -> None:
+        """Pause redfix on a pull request (or, with number 0, the repository)."""
 
-class Records(FeedbackStore, ConversationState, Protocol):
+    def resume(self, repository: str, number: int) -> bool:
+        """Lift the pause; False when there was none."""
+
+    def pauses(self, repository: str) -> list[Pause]: ...
+
+
+class RunLedger(Protocol):
+    """The App's runs of the pipeline, for the caps and the dashboard."""
+
+    def start_run(self, run: JobRun) -> int:
+        """Record a run as it starts; its id."""
+
+    def update_run(self, run: JobRun) -> None:
+        """Store what became known of the run `run.run_id` (signature, status, suspects)."""
+
+    def runs(self, *, repository: str | None = None, since: float = 0.0) -> list[JobRun]:
+        """Runs started at `since` or later, oldest first."""
+
+    def runs_of(self, repository: str, signature: str) -> list[JobRun]: ...
+
+
+class Records(FeedbackStore, ConversationState, RunLedger, Protocol):
     """redfix's database as the service uses it."""

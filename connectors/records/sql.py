@@ -17,70 +17,8 @@ from sqlalchemy.exc import IntegrityError, OperationalError, SQLAlchemyError
 
 from bot.core.errors import ConfigError, InfrastructureError
 from bot.core.records import EventKind, FeedbackEvent, FixRecord, FixState
-
-METADATA = sa.MetaData()
-FIXES = sa.Table(
-    "fix_records", METADATA,
-    sa.Column("repository", sa.String(200), primary_key=True),
-    sa.Column("pr_number", sa.Integer, primary_key=True),
-    sa.Column("installation_id", sa.BigInteger, nullable=False),
-    sa.Column("signature", sa.String(64), nullable=False, index=True),
-    sa.Column("failure_text", sa.Text, nullable=False),
-    sa.Column("failure_class", sa.String(40), nullable=False),
-    sa.Column("diff", sa.Text, nullable=False),
-    sa.Column("rationale", sa.Text, nullable=False),
-    sa.Column("model", sa.String(200), nullable=False),
-    sa.Column("prompt_version", sa.String(40), nullable=False),
-    sa.Column("created_at", sa.Float, nullable=False),
-    sa.Column("branch", sa.String(300), nullable=False),
-    sa.Column("pr_url", sa.String(500), nullable=False),
-    sa.Column("state", sa.String(20), nullable=False),
-    sa.Column("closed_at", sa.Float),
-    sa.Column("survival", sa.Float),
-    sa.Column("score", sa.Float, nullable=False),
-)
-EVENTS = sa.Table(
-    "feedback_events", METADATA,
-    sa.Column("delivery_id", sa.String(100), primary_key=True),
-    sa.Column("repository", sa.String(200), nullable=False),
-    sa.Column("pr_number", sa.Integer, nullable=False),
-    sa.Column("kind", sa.String(40), nullable=False),
-    sa.Column("actor", sa.String(200), nullable=False),
-    sa.Column("grade", sa.Float, nullable=False),
-    sa.Column("sentiment", sa.Float),
-    sa.Column("text", sa.Text, nullable=False),
-    sa.Column("at", sa.Float, nullable=False),
-    sa.Index("feedback_events_pull", "repository", "pr_number"),
-)
-REFUSALS = sa.Table(
-    "refusals", METADATA,
-    sa.Column("repository", sa.String(200), primary_key=True),
-    sa.Column("number", sa.Integer, primary_key=True),
-    sa.Column("login", sa.String(200), primary_key=True),
-)
-PULLS = sa.Table(
-    "pull_states", METADATA,
-    sa.Column("repository", sa.String(200), primary_key=True),
-    sa.Column("number", sa.Integer, primary_key=True),
-    sa.Column("stopped_at", sa.String(40), nullable=False, default=""),
-    sa.Column("job", sa.Text),
-)
-
-
-# Any fixed 64-bit key: redfix's processes hold it while they create missing tables.
-SCHEMA_LOCK = 0x7265_6466_6978_0001
-
-
-def create_tables(db: sa.Connection) -> None:
-    """Create the tables and indexes that are missing. Several workers may start at once on an
-    empty database: IF NOT EXISTS covers SQLite, but is not atomic in PostgreSQL (both may
-    find a table missing), so there they take turns under a transaction's advisory lock."""
-    if db.dialect.name == "postgresql":
-        db.execute(sa.select(sa.func.pg_advisory_xact_lock(SCHEMA_LOCK)))
-    for table in METADATA.sorted_tables:
-        db.execute(sa.schema.CreateTable(table, if_not_exists=True))
-        for index in sorted(table.indexes, key=lambda index: str(index.name)):
-            db.execute(sa.schema.CreateIndex(index, if_not_exists=True))
+from connectors.records.ledger import LedgerMixin
+from connectors.records.schema import EVENTS, FIXES, PULLS, REFUSALS, create_tables
 
 
 def database_url(env: Mapping[str, str], data_dir: Path) -> str:
@@ -121,7 +59,7 @@ def _row_to_event(row: sa.RowMapping) -> FeedbackEvent:
     return FeedbackEvent(**values)
 
 
-class SqlRecords:
+class SqlRecords(LedgerMixin):
     """Feedback records and conversation state in one database."""
 
     def __init__(self, url: str) -> None:

@@ -16,7 +16,8 @@ import sqlalchemy as sa
 
 from bot.core.errors import ConfigError, InfrastructureError
 from bot.core.records import EventKind, FeedbackEvent, FixRecord, FixState
-from connectors.records.sql import METADATA, SqlRecords, database_url
+from connectors.records.schema import METADATA
+from connectors.records.sql import SqlRecords, database_url
 
 JANUARY = time.mktime((2026, 1, 5, 0, 0, 0, 0, 0, 0))
 
