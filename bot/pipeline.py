@@ -18,7 +18,14 @@ from bot.core.config import Settings
 from bot.core.diffs import unified_diff
 from bot.core.errors import RedfixError
 from bot.core.models import FixOutcome, FixStatus, Lessons
-from bot.core.ports import AIServiceConnector, LessonRecall, Progress, SandboxRunner, SilentProgress
+from bot.core.ports import (
+    AIServiceConnector,
+    FailureGate,
+    LessonRecall,
+    Progress,
+    SandboxRunner,
+    SilentProgress,
+)
 from bot.core.results import TestCase, TestReport
 from bot.core.sourcefiles import read_source
 from bot.stages.baseline.cache import BaselineCache
@@ -31,6 +38,7 @@ from bot.stages.localize.traceback_localizer import (
     TracebackLocalizer,
     describe,
 )
+from bot.stages.policy.rules import path_violations
 from bot.stages.regression_test.write import RegressionRequest, write_regression_test
 from bot.stages.repair.loop import Rounds, conclude
 from bot.stages.reproduce.rerun import reproduce_failures, reproduction_text, unreproduced_status
@@ -40,6 +48,7 @@ from bot.stages.reproduce.verdicts import confirmed
 from bot.stages.validate.change_coverage import measure_change_coverage
 
 MIN_CONFIDENCE = 0.1
+MAX_SUSPECTS = 5
 
 
 @dataclass(frozen=True)
@@ -62,6 +71,7 @@ class Services:
     progress: Progress = field(default_factory=SilentProgress)
     baselines: BaselineCache = field(default_factory=lambda: BaselineCache(None))
     recall: LessonRecall | None = None  # fix memory, asked once the failures are known
+    gate: FailureGate | None = None  # the App's caps, asked before the failures are tried
 
 
 @dataclass
@@ -111,6 +121,9 @@ def _run_stages(request: FixRequest, services: Services, suite: Suite, clock: Cl
         return FixOutcome(
             FixStatus.NOTHING_FAILS, (), explanation="no test fails: there is nothing to fix"
         )
+    capped = services.gate(failures) if services.gate is not None else ""
+    if capped:
+        return FixOutcome(FixStatus.CAPPED, failures, explanation=capped)
     if services.recall is not None and not request.lessons:
         request = replace(request, lessons=services.recall(failures))
     with clock.measure("reproduce"):
@@ -133,9 +146,9 @@ def _run_stages(request: FixRequest, services: Services, suite: Suite, clock: Cl
     if outcome.status is FixStatus.FIXED:
         outcome = _finish_fix(outcome, request, services, suite, targets[0], clock)
         outcome = _explained(outcome, request, services, targets, clock)
-    return replace(
-        outcome, failures=failures, reproduction=verdicts, localizer=localization.method
-    )
+    suspects = tuple(dict.fromkeys(span.path for span in localization.spans))[:MAX_SUSPECTS]
+    return replace(outcome, failures=failures, reproduction=verdicts,
+                   localizer=localization.method, suspects=suspects)
 
 
 def _finish_fix(
@@ -199,6 +212,8 @@ def _with_regression_test(
     test_source = best.files.get(test_path or "") or read_source(request.repo, test_path or "")
     if test_path is None or not test_path.endswith(".py") or test_source is None:
         return outcome
+    if path_violations([test_path], request.settings.never_touch):  # e.g. `never_touch`
+        return outcome
     tried = write_regression_test(
         RegressionRequest(
             target,
@@ -260,6 +275,7 @@ def _repair_loop(
         localization=localization,
         model=settings.model,
         allow_test_edits=settings.allow_test_edits,
+        never_touch=settings.never_touch,
         hint=request.hint,
         secrets=request.secrets,
         lessons=request.lessons,

@@ -16,12 +16,14 @@ from bot.app.conversation.permission import Verdict, verdict_for
 from bot.app.conversation.status import Phase, Status, help_text, refusal_marker, refusal_text
 from bot.app.explaining import explain_build, tests_for_pull
 from bot.app.fix_job import execute
+from bot.app.pauses import why_paused
 from bot.app.status_board import StatusBoard, StatusProgress, StopRequested
 from bot.core.errors import ConfigError, RedfixError
 from bot.core.github import CommentPlan, GitHubGateway, PullInfo
 from bot.core.github_errors import GitHubError
 from bot.core.jobs import FixJob
 from bot.core.models import FixOutcome, FixStatus
+from bot.core.records import Pause
 from bot.core.records_ports import Records
 from bot.core.redact import redact
 from bot.stages.generate.prompting import render
@@ -139,15 +141,35 @@ def run_command(job: FixJob, context: WorkerContext, *, logger: Logger) -> Publi
     number = job.issue_number or 0
     board = StatusBoard(gateway, job.repository, number, Status(job.command, job.sender),
                         secrets=context.secrets)
-    if job.command == CommandKind.STOP:
-        records.request_stop(job.repository, number, at=job.created_at)
-        board.finish(Phase.DONE, "redfix stopped its work on this pull request. Nothing more "
-                     "will be pushed for the commands given so far.")
-        return Published("stopped")
+    if job.command in (CommandKind.STOP, CommandKind.RESUME):
+        return _stop_or_resume(job, board, records)
     if job.command not in RUNNERS:
         board.finish(Phase.DONE, help_text(Command(CommandKind.HELP, unknown=job.text)))
         return Published("help")
+    paused = why_paused(job, gateway, records)
+    if paused:
+        board.finish(Phase.STOPPED, f"Not started: {paused}.")
+        return Published("paused")
     return _run(job, context, board, records, logger)
+
+
+def _stop_or_resume(job: FixJob, board: StatusBoard, records: Records) -> Published:
+    """`/redfix stop` ends the work under way and pauses redfix on the pull request (on an
+    issue: in the repository) until `/redfix resume` there."""
+    number = 0 if job.on_issue else job.issue_number or 0
+    where = f"in {job.repository}" if job.on_issue else "on this pull request"
+    if job.command == CommandKind.RESUME:
+        lifted = records.resume(job.repository, number)
+        board.finish(Phase.DONE, f"redfix goes on {where}." if lifted
+                     else f"redfix was not paused {where}: nothing to resume.")
+        return Published("resumed" if lifted else "not-paused")
+    if not job.on_issue:
+        records.request_stop(job.repository, number, at=job.created_at)
+    records.pause(Pause(job.repository, number, by=job.sender, at=job.created_at))
+    board.finish(Phase.DONE, f"redfix stopped its work {where} and is paused there: it "
+                 "pushes nothing more and starts no work on new builds or commands until "
+                 "someone with write access comments `/redfix resume` here.")
+    return Published("stopped")
 
 
 def _run(job: FixJob, context: WorkerContext, board: StatusBoard, records: Records,

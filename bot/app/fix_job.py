@@ -14,15 +14,17 @@ from pathlib import Path
 from connectors.git import commit_on_branch
 from connectors.github.remote import clone_at, push_branch, read_at
 
+from bot.app.caps import RunAccount
 from bot.app.context import Logger, LogProgress, Published, WorkerContext
 from bot.app.controls import Declined, why_declined
 from bot.app.learning import remember_published
+from bot.app.pauses import why_paused
 from bot.core.config import REPO_CONFIG_PATH, Settings
 from bot.core.github import GitHubGateway
 from bot.core.jobs import FixJob
 from bot.core.memory import describe_failures
 from bot.core.models import FixOutcome, Lessons
-from bot.core.ports import LessonRecall, Progress
+from bot.core.ports import FailureGate, LessonRecall, Progress
 from bot.core.results import TestCase
 from bot.pipeline import FixRequest, run_fix
 from bot.stages.ingest.artifacts import collect_reports
@@ -75,23 +77,55 @@ def execute(
     progress: Progress | None = None,
 ) -> tuple[Published, FixOutcome]:
     gateway = context.gateways(job.installation_id)
+    paused = why_paused(job, gateway, context.records)
+    if paused:  # before the clone: a paused repository costs one API call
+        raise Declined(paused)
     with tempfile.TemporaryDirectory(prefix="redfix-job-") as scratch:
         checkout = Path(scratch) / "repo"
         request = checkout_request(job, context, gateway, checkout, logger=logger, hint=hint)
         declined = why_declined(job, request.settings)
         if declined:
             raise Declined(declined)
-        services = context.services(
-            request.settings, progress or LogProgress(logger), memory_recall(job, context, logger)
-        )
-        outcome = run_fix(request, services)
-        logger.info("pipeline finished: %s", outcome.status)
-        if progress is not None:  # a command's last chance to honour `/redfix stop`
-            progress.stage(f"publish: {outcome.status}")
-        published = publish(job, outcome, gateway, checkout=checkout, settings=request.settings,
-                            secrets=request.secrets, reports=len(request.reports))
+        account = _account(job, context, request.settings, checkout)
+        try:
+            published, outcome = _run_and_publish(job, context, request, gateway, checkout,
+                                                  logger=logger, progress=progress,
+                                                  gate=account.gate if account else None)
+        except BaseException:
+            if account is not None:
+                account.fail()
+            raise
+        if account is not None:
+            account.finish(outcome, published.status, published.pr_url)
     if context.records is not None:
         remember_published(job, outcome, published, context.records, secrets=request.secrets)
+    return published, outcome
+
+
+def _account(job: FixJob, context: WorkerContext, settings: Settings,
+             checkout: Path) -> RunAccount | None:
+    """The run in the ledger, checked against the daily cap (None without a database)."""
+    if context.records is None:
+        return None
+    account = RunAccount(context.records, job, settings, checkout)
+    account.start()
+    return account
+
+
+def _run_and_publish(
+    job: FixJob, context: WorkerContext, request: FixRequest, gateway: GitHubGateway,
+    checkout: Path, *, logger: Logger, progress: Progress | None, gate: FailureGate | None,
+) -> tuple[Published, FixOutcome]:
+    services = context.services(
+        request.settings, progress or LogProgress(logger), memory_recall(job, context, logger)
+    )
+    services.gate = gate
+    outcome = run_fix(request, services)
+    logger.info("pipeline finished: %s", outcome.status)
+    if progress is not None:  # a command's last chance to honour `/redfix stop`
+        progress.stage(f"publish: {outcome.status}")
+    published = publish(job, outcome, gateway, checkout=checkout, settings=request.settings,
+                        secrets=request.secrets, reports=len(request.reports))
     return published, outcome
 
 

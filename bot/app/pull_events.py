@@ -9,9 +9,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from bot.app.conversation.commands import parse_command
+from bot.app.conversation.commands import CommandKind, parse_command
 from bot.app.conversation.permission import is_bot
 from bot.app.conversation.sanitize import sanitize_comment
+from bot.app.pauses import PAUSE_LABEL
 from bot.app.router import Decision, Ignore, Router, StartFix
 from bot.app.webhooks import WebhookEvent
 from bot.core.github import BRANCH_PREFIX
@@ -55,19 +56,28 @@ def _comment(event: WebhookEvent) -> Decision:
     issue = _mapping(event.payload.get("issue"))
     comment = _mapping(event.payload.get("comment"))
     user = _mapping(comment.get("user"))
-    if not issue.get("pull_request"):
-        return Ignore("a comment on an issue, not on a pull request")
     if is_bot(user) or is_bot(_mapping(event.payload.get("sender"))):
         return Ignore("a comment by a bot: bots cannot command redfix")
     command = parse_command(str(comment.get("body") or ""))
     if command is None:
         return Ignore("the comment holds no /redfix command")
+    on_issue = not issue.get("pull_request")
+    if on_issue and command.kind not in (CommandKind.STOP, CommandKind.RESUME):
+        return Ignore("a comment on an issue: there only /redfix stop and resume are heard")
+    if command.kind not in (CommandKind.STOP, CommandKind.RESUME) and _labelled_off(issue):
+        return Ignore(f"pull request #{issue.get('number')} has the label {PAUSE_LABEL}")
     return _decide(_base_job(
         event, int(issue["number"]),
         comment_id=int(comment["id"]), sender=str(user.get("login", "")),
         command=str(command.kind), text=command.text or command.unknown,
-        created_at=str(comment.get("created_at") or ""),
+        created_at=str(comment.get("created_at") or ""), on_issue=on_issue,
     ))
+
+
+def _labelled_off(issue: Mapping[str, Any]) -> bool:
+    labels = issue.get("labels")
+    return isinstance(labels, list) and any(
+        isinstance(label, Mapping) and label.get("name") == PAUSE_LABEL for label in labels)
 
 
 def _redfix_pull(event: WebhookEvent) -> Mapping[str, Any] | None:

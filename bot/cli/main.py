@@ -32,6 +32,7 @@ EXIT_CODES = {
     FixStatus.FLAKY: 4,
     FixStatus.NOT_REPRODUCIBLE: 4,
     FixStatus.NOTHING_FAILS: 4,
+    FixStatus.CAPPED: 4,
 }
 
 

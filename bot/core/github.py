@@ -55,6 +55,14 @@ class PullRequestRef:
 
 
 @dataclass(frozen=True)
+class LabelledIssue:
+    """An open issue or pull request that carries some label."""
+
+    number: int
+    is_pull: bool
+
+
+@dataclass(frozen=True)
 class PullInfo:
     """What the worker needs to know about a pull request a comment was made on."""
 
@@ -95,6 +103,9 @@ class GitHubGateway(Protocol):
         """The open pull requests whose head branch starts with `head_prefix`."""
 
     def create_pull(self, repository: str, plan: PullRequestPlan) -> PullRequestRef: ...
+
+    def labelled(self, repository: str, label: str) -> list[LabelledIssue]:
+        """The open issues and pull requests that carry `label`."""
 
     def update_pull(
         self, repository: str, number: int, plan: PullRequestPlan

@@ -35,7 +35,8 @@ class FixJob:
     issue_number: int | None = None
     comment_id: int | None = None
     sender: str = ""
-    command: str = ""  # fix | explain | retry | tests | stop | help
+    command: str = ""  # fix | explain | retry | tests | stop | resume | help
+    on_issue: bool = False  # the command was given on an issue, not on a pull request
     text: str = ""  # the hint of `fix`, or the review's text (sanitised)
     created_at: str = ""  # GitHub's timestamp of the comment or review (ISO 8601)
     review_state: str = ""  # approved | changes_requested | commented | merged | closed

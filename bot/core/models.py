@@ -171,6 +171,7 @@ class FixStatus(StrEnum):
     NOTHING_FAILS = "nothing-fails"
     LOW_CONFIDENCE = "low-confidence"
     UNCONFIRMED = "unconfirmed"  # a candidate passed, but nothing backs it: not published
+    CAPPED = "capped"  # the repository's caps say not to try these failures again yet
 
 
 @dataclass(frozen=True)
@@ -199,6 +200,7 @@ class FixOutcome:
     change_coverage: ChangeCoverage | None = None
     localizer: LocalizerMethod | None = None  # None: the run ended before localization
     chosen: Attempt | None = None  # the validated attempt whose change `patch` carries
+    suspects: tuple[str, ...] = ()  # the files localization ranked first, best first
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,9 @@ from bot.core.results import RunOutcome, RunSpec, TestCase
 TokenCallback = Callable[[str], None]
 # Fix memory: what reviewers taught redfix about failures like these (examples, objections).
 LessonRecall = Callable[[Sequence[TestCase]], Lessons]
+# The App's caps: why the pipeline must not try these failures again (its budget for them is
+# spent), or "" to go on. Asked once the failures are known, before anything runs.
+FailureGate = Callable[[Sequence[TestCase]], str]
 
 
 class AIServiceConnector(Protocol):

@@ -15,6 +15,7 @@ from github.Repository import Repository
 from bot.core.github import (
     CheckRunPlan,
     CommentPlan,
+    LabelledIssue,
     PullInfo,
     PullRequestPlan,
     PullRequestRef,
@@ -156,6 +157,13 @@ class PyGithubGateway:
                     for pull in repo.get_pulls(state="open")
                     if pull.head.ref.startswith(head_prefix)]
 
+    def labelled(self, repository: str, label: str) -> list[LabelledIssue]:
+        # A plain issue has no `pull_request` field, and reading a field the list left out
+        # makes PyGithub fetch the whole issue: the URL tells the two kinds apart instead.
+        with _calling_github(f"listing the open issues labelled {label}"):
+            return [LabelledIssue(issue.number, "/pull/" in issue.html_url)
+                    for issue in self._repo(repository).get_issues(state="open", labels=[label])]
+
     def create_pull(self, repository: str, plan: PullRequestPlan) -> PullRequestRef:
         kind = "a draft pull request" if plan.draft else "a pull request"
         with _calling_github(f"opening {kind} from {plan.branch} into {plan.base}"):
@@ -173,12 +181,12 @@ class PyGithubGateway:
 
     def upsert_comment(self, repository: str, plan: CommentPlan) -> str:
         with _calling_github(f"commenting on #{plan.issue_number}"):
-            pull = self._repo(repository).get_pull(plan.issue_number)
-            for comment in pull.get_issue_comments():
+            issue = self._repo(repository).get_issue(plan.issue_number)  # or a pull request
+            for comment in issue.get_comments():
                 if plan.marker in (comment.body or ""):
                     comment.edit(plan.body)
                     return str(comment.html_url)
-            return str(pull.create_issue_comment(plan.body).html_url)
+            return str(issue.create_comment(plan.body).html_url)
 
     def create_check_run(self, repository: str, plan: CheckRunPlan) -> str:
         output: dict[str, Any] = {"title": plan.title, "summary": plan.summary}

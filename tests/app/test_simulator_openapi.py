@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.core.github import CheckRunPlan, CommentPlan, PullRequestPlan
+from bot.core.github import CheckRunPlan, CommentPlan, LabelledIssue, PullRequestPlan
 from connectors.github.auth import InstallationTokens, credentials_from_env, retry_policy
 from connectors.github.gateway import PyGithubGateway
 from connectors.github.remote import clone_at, push_branch
@@ -17,7 +17,7 @@ EXERCISED = {
     "repos/get", "actions/get-workflow-run", "actions/list-workflow-run-artifacts",
     "actions/list-jobs-for-workflow-run", "pulls/list", "pulls/create", "pulls/get",
     "pulls/update", "issues/list-comments", "issues/create-comment", "issues/update-comment",
-    "checks/create",
+    "checks/create", "issues/list-for-repo", "issues/get",
 }
 
 
@@ -63,6 +63,11 @@ def exercise(tmp_path, simulator, repo, report) -> None:
     pull = gateway.create_pull(REPO, plan)
     assert gateway.find_open_pull(REPO, plan.branch) == pull
     gateway.update_pull(REPO, pull.number, plan)
+    issue = world.add_issue(repo, "pause redfix", labels=("redfix:off",))
+    repo.labels[pull.number] = ["redfix:off", "bug"]
+    assert sorted(gateway.labelled(REPO, "redfix:off"), key=lambda found: found.number) == [
+        LabelledIssue(pull.number, is_pull=True), LabelledIssue(issue, is_pull=False)]
+    assert gateway.labelled(REPO, "bug") == [LabelledIssue(pull.number, is_pull=True)]
     for body in ("first", "second"):
         gateway.upsert_comment(REPO, CommentPlan(pull.number, "<!-- m -->", f"<!-- m --> {body}"))
     gateway.create_check_run(REPO, CheckRunPlan(run.head_sha, "success", "fixed", "summary"))

@@ -132,6 +132,26 @@ class SimulatedGitHub:
         return self.reply(request,
                           [objects.pull_request(self.base, repo, p, full=False) for p in pulls])
 
+    async def list_issues(self, owner: str, name: str, request: Request) -> JSONResponse:
+        """Open issues and pull requests carrying every label of `labels` (comma-separated)."""
+        repo = self.repo(request, owner, name)
+        wanted = {part for part in request.query_params.get("labels", "").split(",") if part}
+        open_pulls = {n: p.title for n, p in repo.pulls.items() if p.state == "open"}
+        found = [objects.issue(self.base, repo, number, title, pull=number in open_pulls)
+                 for number, title in sorted({**repo.issues, **open_pulls}.items())
+                 if wanted <= set(repo.labels.get(number, []))]
+        return self.reply(request, found)
+
+    async def get_issue(self, owner: str, name: str, number: int, request: Request
+                        ) -> JSONResponse:
+        repo = self.repo(request, owner, name)
+        if number in repo.issues:
+            return self.reply(request, objects.issue(self.base, repo, number,
+                                                     repo.issues[number], pull=False))
+        pull = self.pull(repo, number)
+        return self.reply(request, objects.issue(self.base, repo, number, pull.title,
+                                                 pull=True))
+
     async def create_pull(self, owner: str, name: str, request: Request) -> JSONResponse:
         repo = self.repo(request, owner, name)
         data = await request.json()
@@ -172,7 +192,8 @@ class SimulatedGitHub:
     async def create_comment(self, owner: str, name: str, number: int, request: Request
                              ) -> JSONResponse:
         repo = self.repo(request, owner, name)
-        self.pull(repo, number)
+        if number not in repo.issues:
+            self.pull(repo, number)
         comment = SimComment(self.world.next_id(), number, str((await request.json())["body"]))
         repo.comments[comment.comment_id] = comment
         return self.reply(request, objects.issue_comment(self.base, repo, comment), 201)
@@ -284,6 +305,8 @@ ROUTES: tuple[tuple[str, str, str], ...] = (
     ("GET", "/installation/repositories", "installation_repositories"),
     ("GET", REPO, "get_repo"),
     ("GET", REPO + "/git/ref/{ref:path}", "get_ref"),
+    ("GET", REPO + "/issues", "list_issues"),
+    ("GET", REPO + "/issues/{number}", "get_issue"),
     ("GET", REPO + "/pulls", "list_pulls"),
     ("POST", REPO + "/pulls", "create_pull"),
     ("GET", REPO + "/pulls/{number}", "get_pull"),

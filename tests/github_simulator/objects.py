@@ -102,7 +102,8 @@ def pull_request(base: str, repo: Any, pull: Any, *, full: bool) -> dict[str, An
         "review_comment_url": f"{api}/pulls/comments{{/number}}",
         "comments_url": f"{issue}/comments", "statuses_url": f"{api}/statuses/{pull.head_sha}",
         "number": pull.number, "state": pull.state, "locked": False, "title": pull.title,
-        "user": bot, "body": pull.body, "labels": [], "milestone": None,
+        "user": bot, "body": pull.body, "milestone": None,
+        "labels": [label(base, repo, name) for name in repo.labels.get(pull.number, [])],
         "active_lock_reason": None, "created_at": STAMP, "updated_at": STAMP,
         "closed_at": STAMP if pull.state == "closed" else None,
         "merged_at": STAMP if pull.merged else None, "merge_commit_sha": pull.merge_commit_sha,
@@ -120,6 +121,35 @@ def pull_request(base: str, repo: Any, pull: Any, *, full: bool) -> dict[str, An
             "maintainer_can_modify": False, "commits": 1, "additions": pull.additions,
             "deletions": pull.deletions, "changed_files": pull.changed_files,
         })
+    return body
+
+
+def label(base: str, repo: Any, name: str) -> dict[str, Any]:
+    return {"id": abs(hash(name)) % 10**6, "node_id": f"LA_{name}", "name": name,
+            "url": f"{base}/repos/{repo.full_name}/labels/{name}", "color": "ededed",
+            "default": False, "description": None}
+
+
+def issue(base: str, repo: Any, number: int, title: str, *, pull: bool) -> dict[str, Any]:
+    """The `issue` shape of the issues list (a pull request carries `pull_request`)."""
+    api = f"{base}/repos/{repo.full_name}"
+    kind = "pull" if pull else "issues"
+    url, html = f"{api}/issues/{number}", f"{base}/web/{repo.full_name}/{kind}/{number}"
+    body: dict[str, Any] = {
+        "id": 200000 + number, "node_id": f"I_{number}", "url": url, "repository_url": api,
+        "labels_url": f"{url}/labels{{/name}}", "comments_url": f"{url}/comments",
+        "events_url": f"{url}/events", "html_url": html, "number": number, "state": "open",
+        "title": title, "body": None, "user": user(base, "dev", 4242),
+        "labels": [label(base, repo, name) for name in repo.labels.get(number, [])],
+        "assignee": None, "assignees": [], "milestone": None, "locked": False,
+        "active_lock_reason": None, "comments": 0, "closed_at": None, "created_at": STAMP,
+        "updated_at": STAMP, "author_association": "MEMBER",
+    }
+    if pull:
+        pulls = f"{api}/pulls/{number}"
+        body["pull_request"] = {"url": pulls, "html_url": f"{base}/web/{repo.full_name}/pull/"
+                                f"{number}", "diff_url": f"{pulls}.diff",
+                                "patch_url": f"{pulls}.patch", "merged_at": None}
     return body
 
 

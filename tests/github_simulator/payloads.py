@@ -119,7 +119,9 @@ def _user(world: World, login: str, *, bot: bool = False) -> dict[str, Any]:
 def issue_comment_created(world: World, repo: SimRepo, number: int, body: str, *, login: str,
                           association: str = "MEMBER", bot: bool = False,
                           created_at: str = "2026-01-02T03:04:05Z") -> dict[str, Any]:
-    """A comment on pull request `number`, stored in the simulator as GitHub would."""
+    """A comment on pull request (or plain issue) `number`, stored in the simulator as GitHub
+    would, with the labels the simulator holds for it."""
+    from tests.github_simulator.objects import label
     from tests.github_simulator.world import SimComment, SimUser
 
     payload = example("issue_comment", action="created")
@@ -130,10 +132,14 @@ def issue_comment_created(world: World, repo: SimRepo, number: int, body: str, *
     repo.comments[comment.comment_id] = comment
     api = f"{world.base_url}/repos/{repo.full_name}"
     payload["issue"].update(number=number, url=f"{api}/issues/{number}", state="open")
+    payload["issue"]["labels"] = [label(world.base_url, repo, name)
+                                  for name in repo.labels.get(number, [])]
     payload["issue"]["pull_request"] = {
         "url": f"{api}/pulls/{number}", "html_url": f"{world.base_url}/web/pull/{number}",
         "diff_url": f"{world.base_url}/web/pull/{number}.diff",
         "patch_url": f"{world.base_url}/web/pull/{number}.patch", "merged_at": None}
+    if number in repo.issues:  # a plain issue
+        del payload["issue"]["pull_request"]
     payload["comment"].update(id=comment.comment_id, body=body, author_association=association,
                               user=_user(world, login, bot=bot), created_at=created_at,
                               updated_at=created_at)

@@ -108,6 +108,8 @@ class SimRepo:
     comments: dict[int, SimComment] = field(default_factory=dict)
     check_runs: list[SimCheckRun] = field(default_factory=list)
     runs: dict[int, SimRun] = field(default_factory=dict)
+    issues: dict[int, str] = field(default_factory=dict)  # plain issues: number -> title
+    labels: dict[int, list[str]] = field(default_factory=dict)  # issue or pull -> labels
     next_issue: int = 1
 
     @property
@@ -198,6 +200,13 @@ class World:
         self.repos[full_name] = repo
         self.installations.setdefault(installation_id, []).append(full_name)
         return repo
+
+    def add_issue(self, repo: SimRepo, title: str, *, labels: tuple[str, ...] = ()) -> int:
+        number = repo.next_issue
+        repo.next_issue += 1
+        repo.issues[number] = title
+        repo.labels[number] = list(labels)
+        return number
 
     def add_run(self, repo: SimRepo, *, head_branch: str, reports: dict[str, bytes],
                 log: str = "FAILED tests", event: str = "push") -> SimRun:

@@ -24,6 +24,7 @@ class CommandKind(StrEnum):
     RETRY = "retry"
     TESTS = "tests"
     STOP = "stop"
+    RESUME = "resume"
     HELP = "help"
 
 
@@ -33,7 +34,9 @@ HELP_TEXT = {
     "failure it is",
     CommandKind.RETRY: "`/redfix retry`: try again from scratch",
     CommandKind.TESTS: "`/redfix tests`: write a regression test for this pull request's change",
-    CommandKind.STOP: "`/redfix stop`: stop what redfix is doing on this pull request",
+    CommandKind.STOP: "`/redfix stop`: stop what redfix is doing on this pull request and "
+    "pause it here (in an issue: pause it in the whole repository)",
+    CommandKind.RESUME: "`/redfix resume`: lift the pause of `/redfix stop`",
     CommandKind.HELP: "`/redfix help`: this list",
 }
 

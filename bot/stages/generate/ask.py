@@ -51,6 +51,7 @@ class AttemptContext:
     localization: Localization
     model: str
     allow_test_edits: bool
+    never_touch: tuple[str, ...] = ()  # globs of paths a fix may not change
     hint: str = ""
     secrets: tuple[str, ...] = ()
     lessons: Lessons = field(default_factory=Lessons)

@@ -1,7 +1,8 @@
 """What a fix may touch: the rules checked on every candidate before it is run.
 
 Always refused, whatever the settings: paths that are not plain repository
-paths, CI configuration, lock files, files that may hold secrets, .git.
+paths, CI configuration, lock files, files that may hold secrets, .git; and the
+paths the repository's `never_touch` globs name.
 
 Refused unless a human allowed test edits (`allow_test_edits`: the CLI flag,
 REDFIX_ALLOW_TEST_EDITS, or the default branch's .github/redfix.yml): changing
@@ -16,7 +17,8 @@ edit; adding lines is allowed. With test edits allowed, none of this is checked.
 from __future__ import annotations
 
 import difflib
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
+from fnmatch import fnmatchcase
 
 from bot.core.models import PolicyVerdict
 from bot.core.paths import is_protected_path, is_test_path, path_problem
@@ -35,6 +37,7 @@ def check_policy(
     patched: Mapping[str, str],
     *,
     allow_test_edits: bool,
+    never_touch: Sequence[str] = (),
 ) -> PolicyVerdict:
     """Every rule the change from `original` to `patched` breaks (none: allowed).
 
@@ -45,25 +48,34 @@ def check_policy(
         before, after = original.get(path), patched[path]
         if before == after:
             continue
-        violations.extend(_path_violations(path))
+        violations.extend(_path_violations(path, never_touch))
         if is_test_path(path) and not allow_test_edits:
             violations.extend(_test_violations(path, before=before, after=after))
     return PolicyVerdict(violations=tuple(violations))
 
 
-def path_violations(paths: Iterable[str]) -> list[str]:
+def path_violations(paths: Iterable[str], never_touch: Sequence[str] = ()) -> list[str]:
     """The path rules alone, for the files a candidate names before it is applied."""
-    return [violation for path in dict.fromkeys(paths) for violation in _path_violations(path)]
+    return [violation for path in dict.fromkeys(paths)
+            for violation in _path_violations(path, never_touch)]
 
 
-def _path_violations(path: str) -> list[str]:
+def _path_violations(path: str, never_touch: Sequence[str]) -> list[str]:
     unsafe = path_problem(path)
     if unsafe is not None:
         return [f"{path}: {unsafe}; a fix may only change files inside the repository"]
     protected = is_protected_path(path)
     if protected is not None:
         return [f"{protected}; a fix must never touch it"]
+    glob = next((glob for glob in never_touch if _matches(path, glob)), None)
+    if glob is not None:
+        return [f"{path}: the repository's `never_touch` ({glob}) keeps fixes out of it"]
     return []
+
+
+def _matches(path: str, glob: str) -> bool:
+    """`glob` as fnmatch reads it (`*` crosses directories), or a directory prefix."""
+    return fnmatchcase(path, glob) or fnmatchcase(path, glob.rstrip("/") + "/*")
 
 
 def _test_violations(path: str, *, before: str | None, after: str) -> list[str]:

@@ -184,6 +184,9 @@ def check_run_plan(
     elif outcome.status is FixStatus.FIXED:
         title = "validated fix found; the build is from a fork, so no pull request was opened"
         conclusion = "neutral"
+    elif outcome.status is FixStatus.CAPPED:
+        title = "not tried again: this failure is at the repository's cap"
+        conclusion = "neutral"
     else:
         title = f"no validated fix ({outcome.status})"
         conclusion = "neutral"
@@ -263,5 +266,16 @@ def failure_check_run(job: FixJob, error: str, *, secrets: Sequence[str] = ()) -
         head_sha=job.head_sha,
         conclusion="neutral",
         title="redfix could not finish",
+        summary=redact(summary, known_secrets=secrets)[:MAX_CHECK_TEXT_CHARS],
+    )
+
+
+def capped_check_run(job: FixJob, reason: str, *, secrets: Sequence[str] = ()) -> CheckRunPlan:
+    """The check when a cap of the repository's settings kept redfix from trying at all."""
+    summary = f"Build: {_build_link(job)}\n\n{reason}\n\nNothing was run and nothing was pushed."
+    return CheckRunPlan(
+        head_sha=job.head_sha,
+        conclusion="neutral",
+        title="not tried: the repository's cap is reached",
         summary=redact(summary, known_secrets=secrets)[:MAX_CHECK_TEXT_CHARS],
     )

@@ -60,6 +60,7 @@ HEADLINES = {
     FixStatus.NOTHING_FAILS: "NOTHING FAILS: every test passes",
     FixStatus.LOW_CONFIDENCE: "UNSURE: could not locate the faulty code; no fix attempted",
     FixStatus.UNCONFIRMED: "UNSURE: a later-round change passed, but nothing confirmed it",
+    FixStatus.CAPPED: "NOT TRIED: the repository's caps say this failure was tried enough",
 }
 
 

@@ -98,7 +98,8 @@ def try_candidate(
             "; ".join(candidate.parse_problems)
         return Attempt(number, AttemptStatus.NO_EDITS, detail.strip(), candidate=candidate)
     named = [edit.path for edit in candidate.edits if edit.path]
-    refused = [*path_violations(named), *_unsafe_on_disk(context.repo, named)]
+    refused = [*path_violations(named, context.never_touch),
+               *_unsafe_on_disk(context.repo, named)]
     if refused:  # said before matching, so the feedback names the rule, not "file missing"
         return Attempt(number, AttemptStatus.POLICY_REJECTED, "; ".join(refused),
                        candidate=candidate)
@@ -114,7 +115,8 @@ def try_candidate(
     files = dict(applied.files)
     original = {path: read_source(context.repo, path) for path in files}
     diff = unified_diff(original, files)
-    verdict = check_policy(original, files, allow_test_edits=context.allow_test_edits)
+    verdict = check_policy(original, files, allow_test_edits=context.allow_test_edits,
+                           never_touch=context.never_touch)
     violations = (*verdict.violations, *_unsafe_on_disk(context.repo, files))
     if violations:
         detail = "; ".join(violations)
