@@ -6,8 +6,8 @@ import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-WIDTH, HEIGHT = 420, 180
-LEFT, RIGHT, TOP, BOTTOM = 40, 8, 10, 26  # margins around the plot, in pixels
+WIDTH, HEIGHT = 380, 180
+LEFT, RIGHT, TOP, BOTTOM = 52, 8, 10, 26  # margins around the plot, in pixels
 
 
 @dataclass(frozen=True)
