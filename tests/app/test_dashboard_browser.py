@@ -14,6 +14,7 @@ import json
 import os
 import shutil
 import socket
+import statistics
 import threading
 import time
 from collections.abc import Iterator
@@ -122,6 +123,7 @@ def expected_figures(state: AppState) -> dict[str, str]:
     fixes = state.records.fixes()
     closed = [fix for fix in fixes if fix.state is FixState.REJECTED]
     decided = [fix for fix in fixes if fix.state is not FixState.OPEN]
+    minutes_to_pr = [(run.finished_at - run.started_at) / 60 for run in finished if run.pr_url]
     return {
         "jobs-queued": str(sum(job.state is JobState.QUEUED for job in jobs)),
         "jobs-running": str(sum(job.state is JobState.RUNNING for job in jobs)),
@@ -129,6 +131,7 @@ def expected_figures(state: AppState) -> dict[str, str]:
         "fix-rate": f"{100 * sum(r.status == 'fixed' for r in finished) / len(finished):.0f}%",
         "false-fix-rate": f"{100 * len(closed) / len(decided):.0f}%",
         "open-pulls": str(len(fixes) - len(decided)),
+        "time-to-pr": f"{statistics.median(minutes_to_pr):.0f} min",
     }
 
 
@@ -151,7 +154,7 @@ def test_the_dashboard_in_a_real_browser(service, browser, tmp_path):
     shown = {key: browser.find_element(By.ID, key).text for key in expected_figures(state)}
     assert shown == expected_figures(state) == {
         "jobs-queued": "2", "jobs-running": "1", "runs-finished": "7", "fix-rate": "57%",
-        "false-fix-rate": "33%", "open-pulls": "2"}
+        "false-fix-rate": "33%", "open-pulls": "2", "time-to-pr": "15 min"}
     assert len(browser.find_elements(By.CSS_SELECTOR, "#jobs tr[data-state]")) == 3
     at_cap = browser.find_elements(By.CSS_SELECTOR, "#caps tr[data-at-cap='true']")
     assert [row.get_attribute("data-repository") for row in at_cap] == ["octo/shop"]
