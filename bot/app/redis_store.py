@@ -89,6 +89,22 @@ def _lock_key(lock: str) -> str:
     return f"{P}lock:{lock}"
 
 
+ACTIVE_STATES = (JobState.QUEUED, JobState.RUNNING)
+
+
+def _job_record(fields: dict[str, str]) -> JobRecord | None:
+    if not fields or not fields.get("payload"):
+        return None
+    return JobRecord(
+        FixJob.from_json(fields["payload"]),
+        JobState(fields["state"]),
+        int(fields["executions"]),
+        fields["result"],
+        fields["pr_url"],
+        float(fields.get("enqueued_at") or 0),
+    )
+
+
 class RedisStore:
     def __init__(self, url: str) -> None:
         self._redis: Any = redis.Redis.from_url(url, decode_responses=True)
@@ -153,16 +169,15 @@ class RedisStore:
         return [str(job_id) for job_id in found]
 
     def job(self, job_id: str) -> JobRecord | None:
-        fields = self._redis.hgetall(_job_key(job_id))
-        if not fields or not fields.get("payload"):
-            return None
-        return JobRecord(
-            FixJob.from_json(fields["payload"]),
-            JobState(fields["state"]),
-            int(fields["executions"]),
-            fields["result"],
-            fields["pr_url"],
-        )
+        return _job_record(self._redis.hgetall(_job_key(job_id)))
+
+    def active_jobs(self) -> list[JobRecord]:
+        pipe = self._redis.pipeline()
+        for job_id in self._redis.zrange(ACTIVE, 0, -1):
+            pipe.hgetall(_job_key(job_id))
+        found = [_job_record(fields) for fields in pipe.execute()]
+        active = [r for r in found if r is not None and r.state in ACTIVE_STATES]
+        return sorted(active, key=lambda r: (r.queued_at, r.job.job_id))
 
     def counts(self) -> dict[str, int]:
         counts = {f"jobs_{state}": 0 for state in JobState}

@@ -73,6 +73,7 @@ class JobRecord:
     executions: int
     result: str
     pr_url: str
+    queued_at: float = 0.0  # when it last entered the queue (a retry queues it again)
 
 
 class Store(Protocol):
@@ -96,6 +97,9 @@ class Store(Protocol):
 
     def job(self, job_id: str) -> JobRecord | None: ...
 
+    def active_jobs(self) -> list[JobRecord]:
+        """The jobs queued or running, longest queued first."""
+
     def counts(self) -> dict[str, int]: ...
 
     def apply_installation(self, change: InstallationChange) -> None: ...
@@ -105,6 +109,21 @@ class Store(Protocol):
     def ping(self) -> str: ...
 
     def close(self) -> None: ...
+
+
+ONE_JOB = (
+    "SELECT payload, state, executions, result, pr_url, enqueued_at FROM jobs WHERE job_id = ?"
+)
+ACTIVE_JOBS = (
+    "SELECT payload, state, executions, result, pr_url, enqueued_at FROM jobs"
+    " WHERE state IN ('queued', 'running') ORDER BY enqueued_at, job_id"
+)
+
+
+def _job_record(row: tuple[str, str, int, str, str, float]) -> JobRecord:
+    payload, state, executions, result, pr_url, queued_at = row
+    return JobRecord(FixJob.from_json(payload), JobState(state), executions, result, pr_url,
+                     queued_at)
 
 
 class SqliteStore:
@@ -215,13 +234,13 @@ class SqliteStore:
 
     def job(self, job_id: str) -> JobRecord | None:
         with self._lock:
-            row = self._db.execute(
-                "SELECT payload, state, executions, result, pr_url FROM jobs WHERE job_id = ?",
-                (job_id,),
-            ).fetchone()
-        if row is None:
-            return None
-        return JobRecord(FixJob.from_json(row[0]), JobState(row[1]), row[2], row[3], row[4])
+            row = self._db.execute(ONE_JOB, (job_id,)).fetchone()
+        return None if row is None else _job_record(row)
+
+    def active_jobs(self) -> list[JobRecord]:
+        with self._lock:
+            rows = self._db.execute(ACTIVE_JOBS).fetchall()
+        return [_job_record(row) for row in rows]
 
     def counts(self) -> dict[str, int]:
         """Deliveries and jobs per state, for /metrics and the benchmark."""

@@ -1,7 +1,8 @@
 """The web app: POST /webhook answers 202 at once; the work happens in queue workers.
 
 Also /healthz (the process answers), /readyz (queue, database, model server,
-Docker), /metrics (Prometheus) and /docs (OpenAPI, from FastAPI).
+Docker), /metrics (Prometheus), /docs (OpenAPI, from FastAPI), and for operators /stats
+and /dashboard.
 """
 
 from __future__ import annotations
@@ -11,14 +12,13 @@ import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from fastapi import Depends, FastAPI, Request, Response
-from fastapi.responses import JSONResponse
-from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from fastapi import FastAPI, Request, Response, Security
+from fastapi.responses import HTMLResponse, JSONResponse
 
 from bot import __version__
 from bot.app.health import Check, run_checks
 from bot.app.metrics import ServiceMetrics
-from bot.app.operator_auth import operator_refusal
+from bot.app.operator_auth import BASIC_CHALLENGE, authorization_header, operator_refusal
 from bot.app.queue import JobQueue
 from bot.app.router import Decision, Ignore, InstallationChange, Pong, Router, StartFix
 from bot.app.routing import app_router
@@ -27,7 +27,7 @@ from bot.app.store import Store
 from bot.app.webhooks import WebhookEvent, check_size, parse_delivery
 from bot.core.errors import UsageError
 from bot.core.github_errors import PayloadTooLarge, WebhookError
-from bot.core.records_ports import FeedbackStore
+from bot.core.records_ports import Records
 
 log = logging.getLogger("redfix.service")
 
@@ -38,7 +38,7 @@ class AppState:
     store: Store
     queue: JobQueue
     checks: Mapping[str, Check] = field(default_factory=dict)
-    records: FeedbackStore | None = None
+    records: Records | None = None
     router: Router = field(default_factory=app_router)  # every webhook handler
 
 
@@ -119,22 +119,47 @@ def create_app(state: AppState) -> FastAPI:
 
     _add_operations_routes(app, state, metrics)
     _add_stats_route(app, state)
+    _add_dashboard_route(app, state)
     return app
 
 
-def _add_stats_route(app: FastAPI, state: AppState) -> None:
-    bearer = HTTPBearer(auto_error=False, description="REDFIX_OPERATOR_TOKEN")
+def _add_dashboard_route(app: FastAPI, state: AppState) -> None:
+    @app.get("/dashboard", response_class=HTMLResponse,
+             summary="The operators' page: queue, outcomes, rates over time, caps")
+    def dashboard(
+        repository: str = "",
+        period: str = "week",
+        authorization: str | None = Security(authorization_header),
+    ) -> Response:
+        from bot.app.dashboard.gather import gather
+        from bot.app.dashboard.page import CONTENT_SECURITY_POLICY, render_dashboard
 
+        refusal = operator_refusal(state.config.operator_token, authorization,
+                                   challenge=BASIC_CHALLENGE)
+        if refusal is not None:
+            return refusal
+        if state.records is None:
+            return JSONResponse({"error": "no records database"}, status_code=503)
+        try:
+            view = gather(state.store, state.records, repository=repository, period=period,
+                          now=time.time())
+        except UsageError as exc:
+            return JSONResponse({"error": str(exc)}, status_code=400)
+        return HTMLResponse(render_dashboard(view), headers={
+            "Content-Security-Policy": CONTENT_SECURITY_POLICY, "Cache-Control": "no-store"})
+
+
+def _add_stats_route(app: FastAPI, state: AppState) -> None:
     @app.get("/stats", summary="Acceptance of redfix's pull requests (JSON, text or PNG)")
     def stats(
         by: str = "repository",
         period: str = "month",
         format: str = "json",
-        sent: HTTPAuthorizationCredentials | None = Depends(bearer),  # noqa: B008
+        authorization: str | None = Security(authorization_header),
     ) -> Response:
         from bot.stages.learn.stats import acceptance, rows_to_json, table
 
-        refusal = operator_refusal(state.config.operator_token, sent)
+        refusal = operator_refusal(state.config.operator_token, authorization)
         if refusal is not None:
             return refusal
         if state.records is None:

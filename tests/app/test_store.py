@@ -95,6 +95,31 @@ def test_finished_jobs_are_never_claimed_again(store):
     assert store.job(JOB.job_id).pr_url == "http://x/pull/1"
 
 
+def test_active_jobs_are_the_queued_and_running_ones_longest_queued_first(store):
+    running, queued, done, failed, retried = (
+        replace(JOB, delivery_id=f"d-{name}", head_branch=name)
+        for name in ("running", "queued", "done", "failed", "retried"))
+    before = time.time()
+    for job in (running, queued, done, failed, retried):
+        record(store, job)
+        time.sleep(0.01)  # distinct queue times
+    store.claim(running.job_id, lease_s=30)
+    for job in (done, failed, retried):
+        store.claim(job.job_id, lease_s=30)
+    store.finish(done.job_id, state=JobState.DONE, result="{}")
+    store.finish(failed.job_id, state=JobState.FAILED, result="{}")
+    store.release(retried.job_id)  # a retry: back in the queue, queued again now
+    active = store.active_jobs()
+    assert [(r.job, r.state) for r in active] == [
+        (running, JobState.RUNNING), (queued, JobState.QUEUED), (retried, JobState.QUEUED)]
+    assert before <= active[0].queued_at < active[1].queued_at < active[2].queued_at
+    assert store.job(queued.job_id).queued_at == active[1].queued_at
+
+
+def test_no_active_jobs_in_an_empty_store(store):
+    assert store.active_jobs() == []
+
+
 def test_installations_follow_their_events(store):
     store.apply_installation(InstallationChange(7, "octo", added=("octo/a", "octo/b")))
     store.apply_installation(InstallationChange(7, "octo", removed=("octo/a",)))

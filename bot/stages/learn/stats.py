@@ -21,7 +21,7 @@ class GroupBy(StrEnum):
     CLASS = "class"
 
 
-PERIODS = ("week", "month", "all")
+PERIODS = ("day", "week", "month", "all")
 
 
 @dataclass(frozen=True)
@@ -49,6 +49,8 @@ def _group_of(record: FixRecord, by: GroupBy) -> str:
 
 def period_of(stamp: float, period: str) -> str:
     moment = time.gmtime(stamp)
+    if period == "day":
+        return time.strftime("%Y-%m-%d", moment)
     if period == "week":
         return time.strftime("%G-W%V", moment)
     if period == "month":
