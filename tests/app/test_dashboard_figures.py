@@ -39,6 +39,12 @@ def test_running_runs_are_not_finished_and_only_runs_with_a_pull_count_for_time_
     assert counted.median_minutes_to_pr == 20
 
 
+def test_a_held_back_fix_counts_as_found_and_a_capped_run_as_not_tried():
+    counted = tally([run(MONDAY, "held-back"), run(MONDAY, "capped"), run(MONDAY, "not-fixed")],
+                    [])
+    assert (counted.finished, counted.fixed) == (2, 1)
+
+
 def test_nothing_finished_has_no_rate():
     empty = tally([run(MONDAY, "running")], [fix(FixState.OPEN)])
     assert (empty.fix_rate, empty.false_fix_rate, empty.median_minutes_to_pr) == (

@@ -142,3 +142,40 @@ def test_two_routers_may_not_claim_one_event():
 def test_the_app_router_holds_the_pull_request_handlers():
     names = set(app_router().handlers)
     assert {"issue_comment.created", "pull_request.closed", "workflow_run.completed"} <= names
+
+
+def comment(body: str, *, on_pull: bool, labels: tuple[str, ...] = ()) -> dict:
+    payload = example("issue_comment", action="created")
+    payload["installation"] = {"id": 7}
+    payload["comment"].update(body=body, user={"login": "writer", "type": "User"})
+    payload["sender"] = {"login": "writer", "type": "User"}
+    payload["issue"]["labels"] = [{"name": name} for name in labels]
+    if on_pull:
+        payload["issue"]["pull_request"] = {"url": "https://api.github.com/x/pulls/1"}
+    else:
+        payload["issue"].pop("pull_request", None)
+    return payload
+
+
+@pytest.mark.parametrize("word", ["stop", "resume"])
+def test_stop_and_resume_are_heard_on_an_issue(octokit, word):
+    decision = route(event("issue_comment", comment(f"/redfix {word}", on_pull=False)))
+    assert isinstance(decision, StartFix)
+    assert (decision.job.command, decision.job.on_issue) == (word, True)
+
+
+def test_other_commands_on_an_issue_are_ignored(octokit):
+    decision = route(event("issue_comment", comment("/redfix fix", on_pull=False)))
+    assert isinstance(decision, Ignore) and "only /redfix stop and resume" in decision.reason
+
+
+def test_a_labelled_pull_request_takes_stop_and_resume_but_no_work(octokit):
+    labelled = comment("/redfix retry", on_pull=True, labels=("bug", "redfix:off"))
+    decision = route(event("issue_comment", labelled))
+    assert isinstance(decision, Ignore) and "has the label redfix:off" in decision.reason
+    labelled["comment"]["body"] = "/redfix resume"
+    resumed = route(event("issue_comment", labelled))
+    assert isinstance(resumed, StartFix) and not resumed.job.on_issue
+    unlabelled = route(event("issue_comment", comment("/redfix retry", on_pull=True,
+                                                      labels=("bug",))))
+    assert isinstance(unlabelled, StartFix)

@@ -1,9 +1,11 @@
 """What the dashboard shows, computed from the runs and pull requests redfix recorded.
 
-Fix rate: runs that ended `fixed` over finished runs. False-fix rate: redfix pull requests
-closed unmerged over those decided (merged or closed). Time to PR: from a run's start to
-its end, for runs that opened or updated a pull request. A run's period is that of its
-start; a pull request's that of its opening (as in `redfix stats`).
+Fix rate: runs that found a validated fix (`fixed`, or `held-back` under the open-PR cap)
+over finished runs; a run the failure's cap stopped (`capped`) tried nothing and is left
+out. False-fix rate: redfix pull requests closed unmerged over those decided (merged or
+closed). Time to PR: from a run's start to its end, for runs that opened or updated a pull
+request. A run's period is that of its start; a pull request's that of its opening (as in
+`redfix stats`).
 """
 
 from __future__ import annotations
@@ -16,7 +18,8 @@ from bot.core.records import FixRecord, FixState, JobRun
 from bot.stages.learn.stats import acceptance, period_of
 
 RUNNING = "running"
-FIXED = "fixed"
+NOT_TRIED = frozenset({RUNNING, "capped"})
+FIXED = frozenset({"fixed", "held-back"})
 FATES = {FixState.ACCEPTED: "merged", FixState.REJECTED: "closed", FixState.OPEN: "open"}
 
 
@@ -49,11 +52,11 @@ class Tally:
 
 
 def tally(runs: Iterable[JobRun], fixes: Iterable[FixRecord]) -> Tally:
-    finished = [run for run in runs if run.status != RUNNING]
+    finished = [run for run in runs if run.status not in NOT_TRIED]
     states = [fix.state for fix in fixes]
     return Tally(
         finished=len(finished),
-        fixed=sum(run.status == FIXED for run in finished),
+        fixed=sum(run.status in FIXED for run in finished),
         accepted=states.count(FixState.ACCEPTED),
         rejected=states.count(FixState.REJECTED),
         open=states.count(FixState.OPEN),

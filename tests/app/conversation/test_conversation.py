@@ -20,6 +20,7 @@ from bot.core.results import CodeSpan, Outcome, Reproduction, TestCase
     ("/redfix retry", CommandKind.RETRY, ""),
     ("/redfix tests", CommandKind.TESTS, ""),
     ("/redfix stop", CommandKind.STOP, ""),
+    ("/redfix Resume", CommandKind.RESUME, ""),
     ("/redfix", CommandKind.HELP, ""),
 ])
 def test_commands_are_parsed(body, kind, text):

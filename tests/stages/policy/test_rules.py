@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.stages.policy.rules import check_policy
+from bot.stages.policy.rules import check_policy, path_violations
 from bot.stages.policy.weakening import python_test_weakenings
 
 TEST = "tests/test_calc.py"
@@ -328,3 +328,20 @@ def test_non_python_test_files_may_only_grow() -> None:
     assert found.startswith(f"{path}: existing line `expect(add(1, 2)).toBe(3);`")
     assert "non-Python test file" in found and "can check only Python tests" in found
     assert violations(edited, path=path, before=before, allow=True) == ()
+
+
+@pytest.mark.parametrize(("glob", "path", "refused"), [
+    ("migrations/", "migrations/0001_initial.py", True),
+    ("migrations", "migrations/deep/0002.py", True),
+    ("migrations/**", "migrations/deep/0002.py", True),
+    ("*.generated.py", "api/schema.generated.py", True),
+    ("docs/conf.py", "docs/conf.py", True),
+    ("migrations/", "app/migrations.py", False),
+    ("docs/conf.py", "docs/conf.pyc", False),
+])
+def test_never_touch_globs_keep_fixes_out(glob, path, refused):
+    verdict = check_policy({path: "a\n", "app/main.py": "x\n"}, {path: "b\n", "app/main.py": "y\n"},
+                           allow_test_edits=False, never_touch=(glob,))
+    expected = (f"{path}: the repository's `never_touch` ({glob}) keeps fixes out of it",)
+    assert verdict.violations == (expected if refused else ())
+    assert path_violations([path], (glob,)) == (list(expected) if refused else [])
