@@ -9,12 +9,12 @@ progress) are injected.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from bot.core.config import Settings
+from bot.core.config import Settings, Task
 from bot.core.diffs import unified_diff
 from bot.core.errors import RedfixError
 from bot.core.models import FixOutcome, FixStatus, Lessons
@@ -72,6 +72,11 @@ class Services:
     baselines: BaselineCache = field(default_factory=lambda: BaselineCache(None))
     recall: LessonRecall | None = None  # fix memory, asked once the failures are known
     gate: FailureGate | None = None  # the App's caps, asked before the failures are tried
+    task_connectors: Mapping[Task, AIServiceConnector] = field(default_factory=dict)
+
+    def connector_for(self, task: Task) -> AIServiceConnector:
+        """The task's own model server, else the one of fixes."""
+        return self.task_connectors.get(task, self.connector)
 
 
 @dataclass
@@ -108,7 +113,8 @@ def run_fix(request: FixRequest, services: Services) -> FixOutcome:
     with clock.measure("total"):
         outcome = _run_stages(request, services, suite, clock)
     return replace(
-        outcome, timings=clock.timings, sandbox=services.runner.kind, model=settings.model
+        outcome, timings=clock.timings, sandbox=services.runner.kind,
+        model=settings.for_task("fix").model,
     )
 
 
@@ -193,8 +199,8 @@ def _explained(
         text = write_rationale(
             outcome.chosen,
             failures,
-            connector=services.connector,
-            model=request.settings.model,
+            connector=services.connector_for("explain"),
+            model=request.settings.for_task("explain").model,
             progress=services.progress,
             secrets=request.secrets,
         )
@@ -221,10 +227,10 @@ def _with_regression_test(
             test_source,
             best.files,
             best.diff,
-            request.settings.model,
+            request.settings.for_task("regression_test").model,
             request.secrets,
         ),
-        connector=services.connector,
+        connector=services.connector_for("regression_test"),
         suite=suite,
         progress=services.progress,
     )
@@ -256,7 +262,7 @@ def _repair_loop(
     localization: Localization,
     clock: Clock,
 ) -> FixOutcome:
-    settings = request.settings
+    settings = request.settings.for_task("fix")
     if localization.confidence < MIN_CONFIDENCE or not localization.spans:
         return FixOutcome(
             FixStatus.LOW_CONFIDENCE,
@@ -280,5 +286,6 @@ def _repair_loop(
         secrets=request.secrets,
         lessons=request.lessons,
     )
-    rounds = Rounds(context, settings, services.connector, services.progress, suite, clock.measure)
+    rounds = Rounds(context, settings, services.connector_for("fix"), services.progress, suite,
+                    clock.measure)
     return conclude(rounds.run())

@@ -66,10 +66,11 @@ def explain_build(job: FixJob, context: WorkerContext, progress: StatusProgress,
         spans = services.localizer.localize(failures, repo=checkout).spans
         messages = explain_messages(failures, spans, evidence=classify(failures, verdicts),
                                     secrets=secrets)
-        progress.stage(f"explain: asking {settings.model}")
-        answer = services.connector.complete(
-            messages, model=settings.model,
-            options=GenerationOptions(temperature=0.0, timeout_s=settings.model_timeout_s),
+        model = settings.for_task("explain")
+        progress.stage(f"explain: asking {model.model}")
+        answer = services.connector_for("explain").complete(
+            messages, model=model.model,
+            options=GenerationOptions(temperature=0.0, timeout_s=model.model_timeout_s),
         )
     explanation = read_explanation(answer.text, failures, spans, reproduction=verdicts)
     return explanation_markdown(explanation, failures, secrets=secrets)
@@ -91,9 +92,11 @@ def tests_for_pull(job: FixJob, pull: PullInfo, context: WorkerContext,
         test_path = target_test_file(changed[0].path, checkout)
         tried = write_regression_test(
             RegressionRequest(None, test_path, read_source(checkout, test_path) or "", {}, diff,
-                              settings.model, (*context.secrets, token),
+                              settings.for_task("regression_test").model,
+                              (*context.secrets, token),
                               suggested_name=f"test_{changed[0].symbol}_behaviour"),
-            connector=services.connector, suite=_suite(checkout, settings, services),
+            connector=services.connector_for("regression_test"),
+            suite=_suite(checkout, settings, services),
             progress=progress,
         )
         kept = next((test for test in tried if test.kept), None)

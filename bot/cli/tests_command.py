@@ -46,7 +46,7 @@ def _request(
         test_source=read_source(repo, test_path) or "",
         fix_files={},
         diff=diff,
-        model=settings.model,
+        model=settings.for_task("regression_test").model,
         secrets=known_secrets(env),
         suggested_name=f"test_{changed.symbol}_behaviour",
     )
@@ -94,7 +94,7 @@ def run_tests_command(args: argparse.Namespace, env: Mapping[str, str]) -> int:
     )
     tried = write_regression_test(
         _request(repo, diff, settings, env, changed[0]),
-        connector=services.connector,
+        connector=services.connector_for("regression_test"),
         suite=suite,
         progress=services.progress,
     )

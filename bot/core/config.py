@@ -7,7 +7,7 @@ Action read the same file from the default branch.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -17,6 +17,9 @@ ConnectorKind = Literal["auto", "ollama", "openai"]
 SandboxKind = Literal["auto", "docker", "local"]
 LocalizerKind = Literal["auto", "hybrid", "traceback"]
 PublishMode = Literal["pull_request", "comment"]
+Task = Literal["fix", "explain", "regression_test"]
+TASKS: tuple[Task, ...] = ("fix", "explain", "regression_test")
+MODEL_SETTINGS = ("model", "connector", "base_url")  # what a task may set for itself
 
 
 class DockerConfig(BaseModel):
@@ -38,6 +41,31 @@ class TimeoutsConfig(BaseModel):
     tests: float | None = Field(default=None, gt=0, description="one run of the test command")
     setup: float | None = Field(default=None, gt=0, description="installing the dependencies")
     model: float | None = Field(default=None, gt=0, description="one answer of the model")
+
+
+class TaskModelConfig(BaseModel):
+    """The model one task asks; each key left out is the top-level one."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    model: str | None = Field(default=None, description="the model's name on its server")
+    connector: ConnectorKind | None = Field(default=None, description="the model server's API")
+    base_url: str | None = Field(default=None, description="the model server's address")
+
+
+class TasksConfig(BaseModel):
+    """A model per task; the top-level model, connector and base_url serve the others."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    fix: TaskModelConfig = TaskModelConfig()
+    explain: TaskModelConfig = Field(
+        default=TaskModelConfig(),
+        description="`/redfix explain` and the pull request's explanation of a fix",
+    )
+    regression_test: TaskModelConfig = Field(
+        default=TaskModelConfig(), description="writing the regression test of a fix"
+    )
 
 
 class RepoConfig(BaseModel):
@@ -111,6 +139,7 @@ class RepoConfig(BaseModel):
     )
     docker: DockerConfig = DockerConfig()
     timeouts: TimeoutsConfig = TimeoutsConfig()
+    tasks: TasksConfig = TasksConfig()
 
 
 @dataclass(frozen=True)
@@ -146,7 +175,22 @@ class Settings:
     branches: tuple[str, ...] = ()  # empty: every branch
     workflows: tuple[str, ...] = ()  # empty: every workflow
     context_tokens: int = 0  # the model's context window; 0: as its server reports, else 8192
+    # A model per task (None: the one above): `<task>_model`, `<task>_connector`, ...
+    fix_model: str | None = None
+    fix_connector: ConnectorKind | None = None
+    fix_base_url: str | None = None
+    explain_model: str | None = None
+    explain_connector: ConnectorKind | None = None
+    explain_base_url: str | None = None
+    regression_test_model: str | None = None
+    regression_test_connector: ConnectorKind | None = None
+    regression_test_base_url: str | None = None
     sources: Mapping[str, str] = field(default_factory=dict)  # setting -> where it came from
+
+    def for_task(self, task: Task) -> Settings:
+        """These settings with the task's own model, connector and base URL where it has one."""
+        own = {name: getattr(self, f"{task}_{name}") for name in MODEL_SETTINGS}
+        return replace(self, **{name: value for name, value in own.items() if value is not None})
 
 
 ENVIRONMENT = {
@@ -166,4 +210,6 @@ ENVIRONMENT = {
     "test_timeout_s": "REDFIX_TEST_TIMEOUT",
     "model_timeout_s": "REDFIX_MODEL_TIMEOUT",
     "context_tokens": "REDFIX_CONTEXT_TOKENS",
+    **{f"{task}_{name}": f"REDFIX_{task.upper()}_{name.upper()}"
+       for task in TASKS for name in MODEL_SETTINGS},
 }

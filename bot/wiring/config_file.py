@@ -134,6 +134,14 @@ def starter_config(repo: Path) -> str:
         _setting("reruns", defaults.reruns, commented=True),
         _setting("allow_test_edits", defaults.allow_test_edits, commented=True),
         _setting("regression_test", defaults.regression_test, commented=True),
+        "",
+        "# How much the App does here, and where (see the README's \"Rolling out redfix\"):",
+        _setting("mode", defaults.mode, commented=True),
+        _setting("max_open_pulls", defaults.max_open_pulls, commented=True),
+        _setting("max_jobs_per_day", defaults.max_jobs_per_day, commented=True),
+        _setting("max_attempts_per_failure", defaults.max_attempts_per_failure, commented=True),
+        _setting("never_touch", None, commented=True),
+        "#   - migrations/",
     ]
     return "\n".join(lines) + "\n"
 

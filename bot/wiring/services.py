@@ -9,8 +9,8 @@ from pathlib import Path
 from connectors.ai.factory import build_connector
 from connectors.sandbox.factory import runner_for
 
-from bot.core.config import Settings
-from bot.core.ports import LessonRecall, Progress
+from bot.core.config import TASKS, Settings, Task
+from bot.core.ports import AIServiceConnector, LessonRecall, Progress
 from bot.pipeline import Services
 from bot.stages.baseline.cache import BaselineCache
 from bot.wiring.localizers import build_localizer
@@ -40,17 +40,9 @@ def build_services(
     recall: LessonRecall | None = None,
     announce: bool = False,
 ) -> Services:
-    """The model connector (its model checked), the sandbox, the localizer and the
-    baseline cache for these settings; `announce` says each on `progress` as it comes."""
-    connector = build_connector(
-        settings.connector,
-        base_url=settings.base_url,
-        api_key=env.get("REDFIX_API_KEY"),
-        timeout_s=settings.model_timeout_s,
-    )
-    if announce:
-        progress.stage(f"model: checking {settings.model} on the {connector.name} server")
-    connector.ensure_model(settings.model)
+    """The model connectors of the tasks (each model checked), the sandbox, the localizer
+    and the baseline cache for these settings; `announce` says each on `progress`."""
+    connectors = task_connectors(settings, env, progress=progress, announce=announce)
     runner = runner_for(settings)
     if announce:
         progress.stage(f"sandbox: {runner.kind}")
@@ -58,4 +50,29 @@ def build_services(
         settings.localizer, data_dir=data_dir, chroma_url=env.get("REDFIX_CHROMA_URL")
     )
     baselines = BaselineCache(data_dir / "baselines")
-    return Services(connector, runner, localizer, progress, baselines, recall)
+    return Services(connectors["fix"], runner, localizer, progress, baselines, recall,
+                    task_connectors=connectors)
+
+
+def task_connectors(
+    settings: Settings, env: Mapping[str, str], *, progress: Progress, announce: bool = False
+) -> dict[Task, AIServiceConnector]:
+    """One connector per model server the tasks name (most often one for all), each task's
+    model checked on it once."""
+    servers: dict[tuple[str, str | None], AIServiceConnector] = {}
+    checked: set[tuple[str, str | None, str]] = set()
+    connectors: dict[Task, AIServiceConnector] = {}
+    for task in TASKS:
+        chosen = settings.for_task(task)
+        server = (chosen.connector, chosen.base_url)
+        if server not in servers:
+            servers[server] = build_connector(
+                chosen.connector, base_url=chosen.base_url, api_key=env.get("REDFIX_API_KEY"),
+                timeout_s=chosen.model_timeout_s)
+        connector = connectors[task] = servers[server]
+        if (*server, chosen.model) not in checked:
+            if announce:
+                progress.stage(f"model: checking {chosen.model} on the {connector.name} server")
+            connector.ensure_model(chosen.model)
+            checked.add((*server, chosen.model))
+    return connectors

@@ -12,7 +12,14 @@ from typing import Any
 
 import yaml
 
-from bot.core.config import ENVIRONMENT, REPO_CONFIG_PATH, RepoConfig, Settings
+from bot.core.config import (
+    ENVIRONMENT,
+    MODEL_SETTINGS,
+    REPO_CONFIG_PATH,
+    TASKS,
+    RepoConfig,
+    Settings,
+)
 from bot.core.errors import ConfigError
 from bot.wiring.config_file import config_problems
 
@@ -73,6 +80,8 @@ def _flatten(config: RepoConfig) -> dict[str, Any]:
         "test_timeout_s": config.timeouts.tests,
         "setup_timeout_s": config.timeouts.setup,
         "model_timeout_s": config.timeouts.model,
+        **{f"{task}_{name}": getattr(getattr(config.tasks, task), name)
+           for task in TASKS for name in MODEL_SETTINGS},
     }
     return {name: value for name, value in values.items() if value is not None}
 
@@ -110,15 +119,16 @@ def _parse_bool(value: str) -> bool:
 
 
 def _check_choices(settings: Settings) -> None:
-    choices = {
+    choices: dict[str, tuple[str, ...]] = {
         "connector": ("auto", "ollama", "openai"),
         "sandbox": ("auto", "docker", "local"),
         "localizer": ("auto", "hybrid", "traceback"),
         "mode": ("pull_request", "comment"),
     }
+    choices |= {f"{task}_connector": choices["connector"] for task in TASKS}
     for name, allowed in choices.items():
         value = getattr(settings, name)
-        if value not in allowed:
+        if value is not None and value not in allowed:  # None: a task's own, left unset
             origin = settings.sources.get(name, "default")
             raise ConfigError(f"{name}={value!r} from {origin}: choose one of {', '.join(allowed)}")
     if not settings.test_command:

@@ -33,14 +33,15 @@ class Cut(str):
 
 
 class ScriptedModel:
-    def __init__(self, server: HTTPServer) -> None:
+    def __init__(self, server: HTTPServer, models: tuple[str, ...] = (MODEL,)) -> None:
         self.server = server
         self.answers: list[str] = []
         self.requests: list[dict[str, object]] = []
         self.exhausted = False
         self.rationale: str | None = BOOKSHOP_RATIONALE
         server.expect_request("/v1/models").respond_with_json(
-            {"object": "list", "data": [{"id": MODEL, "object": "model", "owned_by": "tests"}]}
+            {"object": "list", "data": [{"id": name, "object": "model", "owned_by": "tests"}
+                                        for name in models]}
         )
         server.expect_request("/v1/chat/completions", method="POST").respond_with_handler(
             self._complete
