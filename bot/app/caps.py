@@ -72,8 +72,9 @@ class RunAccount:
     against the failure's cap once its failures are known, and recorded as it ends."""
 
     def __init__(self, ledger: RunLedger, job: FixJob, settings: Settings, checkout: Path,
-                 *, clock: Callable[[], float] = time.time) -> None:
+                 *, per_failure: bool = True, clock: Callable[[], float] = time.time) -> None:
         self.ledger, self.job, self.settings, self.checkout = ledger, job, settings, checkout
+        self.per_failure = per_failure  # False: a person asked for this run
         self.clock = clock
         self.run = JobRun(job.repository, job.head_sha, clock(), limits=limits(settings))
 
@@ -97,7 +98,7 @@ class RunAccount:
         self.run = replace(self.run, signature=signature)
         self.ledger.update_run(self.run)
         cap = self.settings.max_attempts_per_failure
-        if cap <= 0 or self.job.issue_number is not None:  # a person asked: always try
+        if cap <= 0 or not self.per_failure:
             return ""
         tried = [run for run in self.ledger.runs_of(self.job.repository, signature)
                  if run.run_id != self.run.run_id and run.status in NO_FIX

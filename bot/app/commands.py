@@ -74,7 +74,8 @@ def _fix(job: FixJob, context: WorkerContext, progress: StatusProgress, logger: 
     pull = gateway.pull_info(job.repository, job.issue_number or 0)
     target = target_job(job, pull, _records(context))
     hint = job.text if job.command == CommandKind.FIX else ""
-    published, outcome = execute(target, context, logger=logger, hint=hint, progress=progress)
+    published, outcome = execute(target, context, logger=logger, hint=hint, progress=progress,
+                                 asked=True)
     return fix_result(outcome, published)
 
 

@@ -75,7 +75,10 @@ def execute(
     logger: Logger,
     hint: str = "",
     progress: Progress | None = None,
+    asked: bool = False,
 ) -> tuple[Published, FixOutcome]:
+    """Run the pipeline on the job's build and publish what it found; `asked`: a person
+    asked for this run (`/redfix fix`), so a failure's cap does not hold it back."""
     gateway = context.gateways(job.installation_id)
     paused = why_paused(job, gateway, context.records)
     if paused:  # before the clone: a paused repository costs one API call
@@ -86,7 +89,7 @@ def execute(
         declined = why_declined(job, request.settings)
         if declined:
             raise Declined(declined)
-        account = _account(job, context, request.settings, checkout)
+        account = _account(job, context, request.settings, checkout, per_failure=not asked)
         try:
             published, outcome = _run_and_publish(job, context, request, gateway, checkout,
                                                   logger=logger, progress=progress,
@@ -102,12 +105,12 @@ def execute(
     return published, outcome
 
 
-def _account(job: FixJob, context: WorkerContext, settings: Settings,
-             checkout: Path) -> RunAccount | None:
+def _account(job: FixJob, context: WorkerContext, settings: Settings, checkout: Path,
+             *, per_failure: bool) -> RunAccount | None:
     """The run in the ledger, checked against the daily cap (None without a database)."""
     if context.records is None:
         return None
-    account = RunAccount(context.records, job, settings, checkout)
+    account = RunAccount(context.records, job, settings, checkout, per_failure=per_failure)
     account.start()
     return account
 

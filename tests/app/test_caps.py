@@ -36,13 +36,13 @@ def checkout(tmp_path: Path) -> Path:
     return repo
 
 
-def job(issue: int | None = None) -> FixJob:
-    return FixJob("d", "workflow_run", 1, "o/r", "", "main", "c" * 40, "main",
-                  issue_number=issue)
+def job() -> FixJob:
+    return FixJob("d", "workflow_run", 1, "o/r", "", "main", "c" * 40, "main")
 
 
-def account(ledger, checkout, settings=None, *, at=NOW, issue=None) -> RunAccount:
-    return RunAccount(ledger, job(issue), settings or Settings(), checkout, clock=lambda: at)
+def account(ledger, checkout, settings=None, *, at=NOW, asked=False) -> RunAccount:
+    return RunAccount(ledger, job(), settings or Settings(), checkout, per_failure=not asked,
+                      clock=lambda: at)
 
 
 def test_the_daily_cap_counts_the_runs_of_the_last_24_hours(ledger, checkout):
@@ -97,7 +97,7 @@ def test_fixed_flaky_and_failed_runs_are_not_tries(ledger, checkout):
 
 def test_a_person_asking_is_never_capped_per_failure(ledger, checkout):
     finished(ledger, checkout, FixStatus.NOT_FIXED, settings=Settings(max_attempts_per_failure=1))
-    command = account(ledger, checkout, Settings(max_attempts_per_failure=1), issue=5)
+    command = account(ledger, checkout, Settings(max_attempts_per_failure=1), asked=True)
     command.start()
     assert command.gate([FAILURE]) == ""
     another = replace(FAILURE, name="test_other")  # another failure has its own budget
