@@ -7,10 +7,14 @@ or removing the label, lets redfix go on. Reviews and merges are still learned f
 
 from __future__ import annotations
 
-from bot.core.github import GitHubGateway
+import logging
+
+from bot.core.github import GitHubGateway, LabelledIssue
+from bot.core.github_errors import GitHubRequestRejected
 from bot.core.jobs import FixJob
 from bot.core.records_ports import ConversationState
 
+log = logging.getLogger("redfix.worker")
 PAUSE_LABEL = "redfix:off"
 RESUME_HINT = "`/redfix resume` where it was stopped lets it go on"
 
@@ -26,7 +30,7 @@ def why_paused(job: FixJob, gateway: GitHubGateway, state: ConversationState | N
             if pause.number in pulls:
                 return (f"@{pause.by} paused redfix on #{pause.number} with `/redfix stop`; "
                         f"{RESUME_HINT}")
-    for issue in gateway.labelled(job.repository, PAUSE_LABEL):
+    for issue in _labelled(job, gateway):
         if not issue.is_pull:
             return (f"issue #{issue.number} has the label {PAUSE_LABEL}: redfix is paused in "
                     f"{job.repository} until it is removed or the issue closed")
@@ -34,3 +38,16 @@ def why_paused(job: FixJob, gateway: GitHubGateway, state: ConversationState | N
             return (f"pull request #{issue.number} has the label {PAUSE_LABEL}: redfix is paused "
                     "on it until the label is removed")
     return ""
+
+
+def _labelled(job: FixJob, gateway: GitHubGateway) -> list[LabelledIssue]:
+    """The labelled issues; none when the installation may not read issues (it was installed
+    before redfix asked for `issues`): the label cannot work there, the rest still does."""
+    try:
+        return gateway.labelled(job.repository, PAUSE_LABEL)
+    except GitHubRequestRejected as refused:
+        if refused.status != 403:
+            raise
+        log.warning("cannot read the label %s in %s (%s): accept the app's new `issues` "
+                    "permission on the installation's page", PAUSE_LABEL, job.repository, refused)
+        return []

@@ -211,3 +211,14 @@ def test_commands_on_a_paused_pull_request_say_so_and_start_nothing(
     status = next(c for c in repo.comments.values() if "redfix:status" in c.body)
     assert "Not started: issue #2 has the label redfix:off" in status.body
     assert clones(simulator) == before
+
+
+def test_an_installation_that_may_not_read_issues_still_fixes(tmp_path, simulator, red_repo,
+                                                               caplog):
+    repo, _ = red_repo
+    store = SqliteStore(tmp_path / "service.db")
+    context = context_with_records(tmp_path, simulator, store, dict(UNREACHABLE_MODEL))
+    simulator.world.fail_next("GET", f"/repos/{REPO}/issues", status=403, headers={},
+                              message="Resource not accessible by integration")
+    assert "127.0.0.1:9" in run_build(store, context, replace(job_for(repo), run_id=None))
+    assert "accept the app's new `issues` permission" in caplog.text
