@@ -24,6 +24,7 @@ FIXES = sa.Table(
     sa.Column("closed_at", sa.Float),
     sa.Column("survival", sa.Float),
     sa.Column("score", sa.Float, nullable=False),
+    sa.Column("hint", sa.Text, nullable=False, server_default=""),
 )
 EVENTS = sa.Table(
     "feedback_events", METADATA,
@@ -50,6 +51,7 @@ PULLS = sa.Table(
     sa.Column("number", sa.Integer, primary_key=True),
     sa.Column("stopped_at", sa.String(40), nullable=False, default=""),
     sa.Column("job", sa.Text),
+    sa.Column("hint", sa.Text, nullable=False, server_default=""),  # the last /redfix fix hint
 )
 RUNS = sa.Table(
     "job_runs", METADATA,
@@ -89,3 +91,15 @@ def create_tables(db: sa.Connection) -> None:
         db.execute(sa.schema.CreateTable(table, if_not_exists=True))
         for index in sorted(table.indexes, key=lambda index: str(index.name)):
             db.execute(sa.schema.CreateIndex(index, if_not_exists=True))
+    _add_missing_columns(db)
+
+
+def _add_missing_columns(db: sa.Connection) -> None:
+    """Columns added after a table was first created (each with a server default)."""
+    for table in (FIXES, PULLS):
+        present = {column["name"] for column in sa.inspect(db).get_columns(table.name)}
+        for column in table.columns:
+            if column.name not in present and column.server_default is not None:
+                kind = column.type.compile(dialect=db.dialect)
+                db.execute(sa.text(f"ALTER TABLE {table.name} ADD COLUMN {column.name} {kind} "
+                                   "NOT NULL DEFAULT ''"))
