@@ -66,7 +66,8 @@ def _digest(repository: str) -> str:
 
 
 def _token(env: Mapping[str, str]) -> str:
-    return env.get("GITHUB_TOKEN") or env.get("INPUT_GITHUB-TOKEN") or ""
+    return (env.get("GITHUB_TOKEN") or env.get("INPUT_GITHUB-TOKEN")
+            or env.get("INPUT_GITHUB_TOKEN") or "")
 
 
 def learn(env: Mapping[str, str], *, secrets: tuple[str, ...]) -> str:
