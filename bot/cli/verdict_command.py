@@ -99,6 +99,7 @@ def run_verdict_command(args: argparse.Namespace, env: Mapping[str, str]) -> int
     _checked(args.verdict, outcome, args.outcome)
     repository = cli_repository(env, args.repository)
     number = verdict_number(repository, outcome)
+    memory = fix_memory_factory(env, data_dir(env))
     records = open_records(env)
     try:
         record: FixRecord | None = records.fix(repository, number)
@@ -114,13 +115,15 @@ def run_verdict_command(args: argparse.Namespace, env: Mapping[str, str]) -> int
             event = feedback_event(
                 repository, number, kind, actor=env.get("USER", ""), text=args.comment, at="",
                 delivery_id=f"cli-{_digest(repository)}{number}-{turn}", secrets=secrets)
-            updated = record_verdict(records, record, event,
-                                     memory=fix_memory_factory(env, data_dir(env)))
+            updated = record_verdict(records, record, event, memory=memory)
     finally:
         records.close()
     if updated is None:
         print(f"redfix feedback: already recorded: {args.verdict} of {repository} fix {number}")
         return 0
+    kept = ("fix memory is off (REDFIX_FIX_MEMORY)" if memory() is None
+            else "kept in fix memory as a worked example" if updated.state is FixState.ACCEPTED
+            else "kept in fix memory as an objection")
     print(f"redfix feedback: {repository} fix {number} is {updated.state} "
-          f"(score {updated.score:.2f})")
+          f"(score {updated.score:.2f}); {kept}")
     return 0

@@ -60,7 +60,8 @@ def test_an_accepted_cli_fix_is_the_next_worked_example_with_its_hint(
     assert json.loads(outcome.read_text())["hint"] == HINT
 
     assert main(["feedback", "accept", str(outcome), "--comment", "clean, thanks"], env=env) == 0
-    assert "is accepted" in capsys.readouterr().out
+    assert "is accepted (score 0.80); kept in fix memory as a worked example" in \
+        capsys.readouterr().out
     assert main(["feedback", "accept", str(outcome)], env=env) == 0  # again: nothing new
     assert "already recorded" in capsys.readouterr().out
 
@@ -132,3 +133,7 @@ def test_only_a_fixed_outcome_can_be_accepted(tmp_path, capsys):
     assert main(["feedback", "accept", str(path)], env=env) == 2
     assert "the outcome is not-fixed, not fixed" in capsys.readouterr().err
     assert main(["feedback", "reject", str(path), "--comment", "wrong"], env=env) == 0
+    assert "is rejected" in capsys.readouterr().out
+    off = {**env, "REDFIX_FIX_MEMORY": "off", "REDFIX_DATA_DIR": str(tmp_path / "other")}
+    assert main(["feedback", "reject", str(path)], env=off) == 0
+    assert "fix memory is off" in capsys.readouterr().out
