@@ -94,12 +94,24 @@ def create_tables(db: sa.Connection) -> None:
     _add_missing_columns(db)
 
 
+def _columns(db: sa.Connection, table: sa.Table) -> set[str]:
+    return {column["name"] for column in sa.inspect(db).get_columns(table.name)}
+
+
 def _add_missing_columns(db: sa.Connection) -> None:
-    """Columns added after a table was first created (each with a server default)."""
+    """Text columns added after a table was first created (each with a server default).
+    PostgreSQL's starters take turns under the lock; two SQLite starters may both find a
+    column missing, and the one that adds it second finds it there."""
     for table in (FIXES, PULLS):
-        present = {column["name"] for column in sa.inspect(db).get_columns(table.name)}
+        present = _columns(db, table)
         for column in table.columns:
-            if column.name not in present and column.server_default is not None:
-                kind = column.type.compile(dialect=db.dialect)
-                db.execute(sa.text(f"ALTER TABLE {table.name} ADD COLUMN {column.name} {kind} "
-                                   "NOT NULL DEFAULT ''"))
+            if column.name in present or column.server_default is None:
+                continue
+            kind = column.type.compile(dialect=db.dialect)
+            try:
+                with db.begin_nested():
+                    db.execute(sa.text(f"ALTER TABLE {table.name} ADD COLUMN {column.name} "
+                                       f"{kind} NOT NULL DEFAULT ''"))
+            except sa.exc.DBAPIError:
+                if column.name not in _columns(db, table):
+                    raise
