@@ -76,6 +76,11 @@ def test_an_accepted_cli_fix_is_the_next_worked_example_with_its_hint(
     finally:
         records.close()
 
+    train = tmp_path / "train.jsonl"
+    assert main(["export-feedback", "--out", str(train)], env=env) == 0
+    (line,) = [json.loads(text) for text in train.read_text().splitlines()]
+    assert line["repository"] == "octo-org/bookshop" and line["pull_request"] is None
+
     prompt = next_prompt(bookshop, scripted_model, tmp_path, env)
     assert "## Fixes reviewers accepted for similar failures" in prompt
     example = prompt.split("## Fixes reviewers accepted for similar failures")[1]
