@@ -22,17 +22,20 @@ from action import workflow_commands as wc
 from action.context import RunnerContext, read_context
 from action.default_config import read_default_config
 from action.inputs import ActionInputs, raw_secrets, read_inputs
+from action.learn import record_published
 from action.publish import ActionGateway, publish_fix
 from action.reports import annotation_text, find_reports, locate, required_reports
 from action.summary import Publication, problem_summary, step_summary
 from bot.core.config import RepoConfig, Settings
 from bot.core.errors import RedfixError, UsageError
 from bot.core.models import FixOutcome
+from bot.core.ports import LessonRecall
 from bot.core.results import TestCase, TestReport
 from bot.pipeline import FixRequest, run_fix
 from bot.stages.ingest.junit import parse_report_files
 from bot.stages.publish.outcome_json import outcome_to_json
 from bot.stages.publish.terminal import TerminalProgress, summary
+from bot.wiring.memory import fix_memory_factory, memory_asked, recall_from
 from bot.wiring.requests import fix_request
 from bot.wiring.services import build_services, known_secrets
 from bot.wiring.settings import data_dir, resolve_settings
@@ -190,7 +193,7 @@ def run_action(env: Mapping[str, str], step: Step) -> int:
     pipeline_env = {**env, "REDFIX_API_KEY": inputs.api_key} if inputs.api_key else env
     services = build_services(request.settings, pipeline_env, announce=True,
                               progress=TerminalProgress(step.stdout),
-                              data_dir=data_dir(pipeline_env))
+                              data_dir=data_dir(pipeline_env), recall=_recall(env, context))
     step.say("::group::redfix: reproduce, localize, generate, validate")
     try:
         outcome = run_fix(request, services)
@@ -199,6 +202,9 @@ def run_action(env: Mapping[str, str], step: Step) -> int:
     step.annotate(outcome.failures)
     patch_path, json_path = _write_files(outcome, context, secrets=request.secrets)
     publication, problem = _publish(outcome, inputs, request, step)
+    if record_published(env, outcome, publication, target=context.target,
+                        run_id=context.run_id, secrets=request.secrets):
+        step.say("redfix: fix recorded in redfix's database for `redfix learn`")
     step.say(summary(outcome))
     if publication.pr_url:
         step.say(wc.command("notice", f"redfix proposed a validated fix: {publication.pr_url}",
@@ -211,6 +217,14 @@ def run_action(env: Mapping[str, str], step: Step) -> int:
     if problem is not None:
         raise problem
     return 0
+
+
+def _recall(env: Mapping[str, str], context: RunnerContext) -> LessonRecall | None:
+    """Lessons from fix memory (shared with the App and the CLI) when REDFIX_FIX_MEMORY asks."""
+    if not memory_asked(env):
+        return None
+    return recall_from(fix_memory_factory(env, data_dir(env)),
+                       repository=context.target.repository)
 
 
 def _build(context: RunnerContext) -> str:

@@ -119,6 +119,7 @@ def publish_fix(
     )
     return Publication(
         pr_url=pull.pr_url,
+        pr_number=pull.pr_number,
         branch=pull.branch,
         updated=pull.updated,
         comments=pull.comments,

@@ -19,6 +19,7 @@ class Publication:
     """What happened on GitHub: a pull request opened or updated, or why not."""
 
     pr_url: str = ""
+    pr_number: int | None = None
     branch: str = ""
     updated: bool = False
     comments: tuple[str, ...] = ()

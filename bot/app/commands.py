@@ -69,11 +69,23 @@ def fix_result(outcome: FixOutcome, published: Published) -> str:
     )
 
 
+def thread_hint(job: FixJob, records: Records) -> str:
+    """`/redfix fix <hint>` keeps its hint for this pull request; `/redfix retry` reuses the
+    last hint given there (a plain `/redfix fix` runs without one and keeps it for retry)."""
+    number = job.issue_number or 0
+    if job.command == CommandKind.FIX:
+        if job.text.strip():
+            records.keep_hint(job.repository, number, job.text.strip())
+        return job.text.strip()
+    return records.last_hint(job.repository, number)
+
+
 def _fix(job: FixJob, context: WorkerContext, progress: StatusProgress, logger: Logger) -> str:
     gateway = context.gateways(job.installation_id)
     pull = gateway.pull_info(job.repository, job.issue_number or 0)
-    target = target_job(job, pull, _records(context))
-    hint = job.text if job.command == CommandKind.FIX else ""
+    records = _records(context)
+    target = target_job(job, pull, records)
+    hint = thread_hint(job, records)
     published, outcome = execute(target, context, logger=logger, hint=hint, progress=progress,
                                  asked=True)
     return fix_result(outcome, published)

@@ -12,7 +12,6 @@ from connectors.git import commit_on_branch, diff_since
 from connectors.github.remote import clone_at, push_branch
 
 from bot.app.context import WorkerContext
-from bot.app.conversation.classify import classify
 from bot.app.conversation.explain import explain_messages, explanation_markdown, read_explanation
 from bot.app.fix_job import repository_settings
 from bot.app.status_board import StatusProgress
@@ -24,6 +23,7 @@ from bot.core.models import GenerationOptions
 from bot.core.sourcefiles import read_source
 from bot.pipeline import Services, unique_failures
 from bot.stages.ingest.artifacts import collect_reports
+from bot.stages.learn.classify import classify
 from bot.stages.regression_test.change_tests import changed_definitions, target_test_file
 from bot.stages.regression_test.write import RegressionRequest, write_regression_test
 from bot.stages.reproduce.rerun import reproduce_failures

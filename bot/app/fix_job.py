@@ -8,7 +8,7 @@ signatures and an open pull request from that branch is updated, not duplicated.
 from __future__ import annotations
 
 import tempfile
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from pathlib import Path
 
 from connectors.git import commit_on_branch
@@ -22,14 +22,13 @@ from bot.app.pauses import why_paused
 from bot.core.config import REPO_CONFIG_PATH, Settings
 from bot.core.github import GitHubGateway
 from bot.core.jobs import FixJob
-from bot.core.memory import describe_failures
-from bot.core.models import FixOutcome, Lessons
+from bot.core.models import FixOutcome, FixStatus
 from bot.core.ports import FailureGate, LessonRecall, Progress
-from bot.core.results import TestCase
 from bot.pipeline import FixRequest, run_fix
 from bot.stages.ingest.artifacts import collect_reports
 from bot.stages.publish.plans import check_run_plan
 from bot.stages.publish.pull_request import publish_as_comments, publish_pull_request
+from bot.wiring.memory import recall_from
 from bot.wiring.requests import fix_request
 from bot.wiring.settings import resolve_settings
 
@@ -49,23 +48,8 @@ def memory_recall(job: FixJob, context: WorkerContext, logger: Logger) -> Lesson
     """The pipeline's fix-memory port for this job: asked once the failures are known, from
     the build's reports or from the pipeline's own run of the suite."""
 
-    def recall(failures: Sequence[TestCase]) -> Lessons:
-        memory = context.memory()
-        if memory is None or not failures:
-            return Lessons()
-        lessons = memory.lessons(
-            describe_failures(failures),
-            repository=job.repository,
-            installation_id=job.installation_id,
-        )
-        logger.info(
-            "fix memory: %d worked example(s), %d objection(s)",
-            len(lessons.examples),
-            len(lessons.avoid),
-        )
-        return lessons
-
-    return recall
+    return recall_from(context.memory, repository=job.repository,
+                       installation_id=job.installation_id, logger=logger)
 
 
 def execute(
@@ -101,7 +85,8 @@ def execute(
         if account is not None:
             account.finish(outcome, published.status, published.pr_url)
     if context.records is not None:
-        remember_published(job, outcome, published, context.records, secrets=request.secrets)
+        remember_published(job, outcome, published, context.records, secrets=request.secrets,
+                           hint=hint if outcome.status is FixStatus.FIXED else "")
     return published, outcome
 
 

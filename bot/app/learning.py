@@ -1,103 +1,37 @@
 """Learning in the service: record each redfix pull request, grade what reviewers do with
-it, and keep closed fixes in fix memory."""
+it, and keep closed fixes in fix memory (the shared part is bot.wiring.learning, which the
+Action's `redfix learn` and the CLI's `redfix feedback` use too)."""
 
 from __future__ import annotations
 
 import logging
-import tempfile
-import time
-from dataclasses import replace
-from datetime import datetime
-from pathlib import Path
-
-from connectors.github.remote import clone_at
 
 from bot.app.context import Published, WorkerContext
-from bot.app.conversation.classify import classify
 from bot.core.errors import ConfigError
-from bot.core.github import GitHubGateway
 from bot.core.jobs import FixJob
-from bot.core.memory import describe_failures, entry_from_record
 from bot.core.models import FixOutcome
-from bot.core.records import EventKind, FeedbackEvent, FixRecord, FixState
 from bot.core.records_ports import Records
-from bot.core.redact import redact
-from bot.stages.generate.prompting import PROMPT_VERSION
-from bot.stages.learn.grading import fix_score, grade, rejection_reasons
-from bot.stages.learn.sentiment import sentiment
-from bot.stages.learn.survival import changes_by_file, survival
 from bot.stages.publish.plans import fix_branch, outcome_digest
-
-KINDS = {
-    "merged": EventKind.MERGED,
-    "closed": EventKind.CLOSED,
-    "approved": EventKind.APPROVED,
-    "changes_requested": EventKind.CHANGES_REQUESTED,
-    "commented": EventKind.REVIEW,
-    "review_comment": EventKind.REVIEW_COMMENT,
-}
-
-
-def timestamp(text: str) -> float | None:
-    try:
-        return datetime.fromisoformat(text).timestamp() if text else None
-    except ValueError:
-        return None
+from bot.wiring.learning import KINDS, feedback_event, fix_record, merged_survival, record_verdict
 
 
 def remember_published(
     job: FixJob, outcome: FixOutcome, published: Published, records: Records,
-    *, secrets: tuple[str, ...],
+    *, secrets: tuple[str, ...], hint: str = "",
 ) -> None:
-    """Link the pull requests to this red build; record the fix redfix proposed."""
+    """Link the pull requests to this red build; record the fix redfix proposed (with the
+    hint a person gave for it, kept with the failure it helped)."""
     for number in job.pull_requests:
         records.link_pull(job.repository, number, job.to_json())
     if published.pr_number is None:
         return
     records.link_pull(job.repository, published.pr_number, job.to_json())
-    before = records.fix(job.repository, published.pr_number)
-    digest = outcome_digest(outcome)
-    records.record_fix(FixRecord(
-        repository=job.repository,
-        pr_number=published.pr_number,
-        installation_id=job.installation_id,
-        signature=digest,
-        failure_text=redact(describe_failures(outcome.failures), known_secrets=secrets),
-        failure_class=classify(outcome.failures, dict(outcome.reproduction)).value,
-        diff=redact(outcome.patch, known_secrets=secrets),
-        rationale=redact(outcome.explanation, known_secrets=secrets),
-        model=outcome.model,
-        prompt_version=PROMPT_VERSION,
-        created_at=before.created_at if before else time.time(),
-        branch=fix_branch(job, digest),
-        pr_url=published.pr_url,
+    records.record_fix(fix_record(
+        outcome, repository=job.repository, number=published.pr_number,
+        installation_id=job.installation_id, branch=fix_branch(job, outcome_digest(outcome)),
+        pr_url=published.pr_url, secrets=secrets, hint=hint,
+        before=records.fix(job.repository, published.pr_number),
     ))
-
-
-def merged_survival(job: FixJob, record: FixRecord, gateway: GitHubGateway) -> float | None:
-    """The share of redfix's diff in the merge commit (None without one)."""
-    if not job.merge_sha or not record.diff.strip():
-        return None
-    with tempfile.TemporaryDirectory(prefix="redfix-merged-") as scratch:
-        checkout = Path(scratch) / "repo"
-        clone_at(job.clone_url, checkout, token=gateway.token(), sha=job.merge_sha,
-                 default_branch=job.default_branch)
-        merged: dict[str, str | None] = {}
-        for path in changes_by_file(record.diff):
-            target = (checkout / path).resolve()
-            inside = target.is_relative_to(checkout.resolve())
-            merged[path] = target.read_text(errors="replace") if inside and target.is_file() \
-                else None
-    return survival(record.diff, merged)
-
-
-def _event(job: FixJob, kind: EventKind, secrets: tuple[str, ...]) -> FeedbackEvent:
-    tone = sentiment(job.text) if job.text.strip() else None
-    return FeedbackEvent(
-        repository=job.repository, pr_number=job.issue_number or 0, kind=kind,
-        delivery_id=job.delivery_id, actor=job.sender, grade=grade(kind, tone), sentiment=tone,
-        text=redact(job.text, known_secrets=secrets), at=timestamp(job.created_at) or time.time(),
-    )
 
 
 def on_feedback(
@@ -112,33 +46,15 @@ def on_feedback(
     if record is None or kind is None:
         logger.info("no redfix fix recorded for #%s, or no grade for %r", number, job.review_state)
         return Published("ignored")
-    if not records.add_event(_event(job, kind, context.secrets)):
-        return Published("duplicate")
-    state, closed_at, kept = record.state, record.closed_at, record.survival
-    if kind is EventKind.MERGED:
-        gateway = context.gateways(job.installation_id)
-        state, closed_at = FixState.ACCEPTED, time.time()
-        kept = merged_survival(job, record, gateway)
-    elif kind is EventKind.CLOSED:
-        state, closed_at = FixState.REJECTED, time.time()
-    events = records.events(job.repository, number)
-    score = fix_score(state, survival=kept, events=events)
-    updated = replace(record, state=state, closed_at=closed_at, survival=kept, score=score)
-    records.record_fix(updated)
-    logger.info("feedback %s on #%s: state %s, score %.2f", kind, number, state, score)
-    _remember(updated, events, context, logger)
-    return Published(f"feedback-{kind}")
+    event = feedback_event(job.repository, number, kind, delivery_id=job.delivery_id,
+                           actor=job.sender, text=job.text, at=job.created_at,
+                           secrets=context.secrets)
 
+    def kept() -> float | None:
+        return merged_survival(record, clone_url=job.clone_url, merge_sha=job.merge_sha,
+                               default_branch=job.default_branch,
+                               token=context.gateways(job.installation_id).token())
 
-def _remember(
-    record: FixRecord, events: list[FeedbackEvent], context: WorkerContext,
-    logger: logging.LoggerAdapter[logging.Logger],
-) -> None:
-    if record.state is FixState.OPEN:
-        return
-    memory = context.memory()
-    if memory is None:
-        logger.info("fix memory is off: the %s fix is not kept as an example", record.state)
-        return
-    reasons = rejection_reasons(events) if record.state is FixState.REJECTED else ()
-    memory.remember(entry_from_record(record, reasons=reasons))
+    updated = record_verdict(records, record, event, memory=context.memory, kept=kept,
+                             logger=logger)
+    return Published("duplicate" if updated is None else f"feedback-{kind}")

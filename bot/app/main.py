@@ -9,7 +9,7 @@ import argparse
 import json
 import logging
 import sys
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -25,13 +25,13 @@ from bot.app.store import SqliteStore, Store
 from bot.app.web import AppState, create_app
 from bot.app.worker import run_job
 from bot.core.config import Settings
-from bot.core.errors import ConfigError, RedfixError
+from bot.core.errors import RedfixError
 from bot.core.github import GitHubGateway
 from bot.core.ports import LessonRecall, Progress
 from bot.core.records_ports import Records
 from bot.core.redact import redact
 from bot.pipeline import Services
-from bot.stages.learn.recall import FixMemory
+from bot.wiring.memory import fix_memory_factory
 from bot.wiring.services import build_services, known_secrets
 
 LOG_FIELDS = ("delivery_id", "job_id", "repo")
@@ -89,54 +89,6 @@ def open_records(env: Mapping[str, str], config: ServiceConfig) -> Records:
     from connectors.records.sql import SqlRecords, database_url
 
     return SqlRecords(database_url(env, config.data_dir))
-
-
-def fix_memory_factory(
-    env: Mapping[str, str], data_dir: Path
-) -> Callable[[], FixMemory | None]:
-    """Fix memory, loaded on first use: REDFIX_FIX_MEMORY=auto|minilm|hashing|off,
-    scoped per REDFIX_MEMORY_SCOPE=repository|installation."""
-    from bot.core.memory import Scope
-
-    choice = env.get("REDFIX_FIX_MEMORY", "auto").strip().lower() or "auto"
-    scope_name = env.get("REDFIX_MEMORY_SCOPE", "repository").strip().lower() or "repository"
-    if choice not in ("auto", "minilm", "hashing", "off"):
-        raise ConfigError(f"REDFIX_FIX_MEMORY={choice!r}: use auto, minilm, hashing or off")
-    if scope_name not in ("repository", "installation"):
-        raise ConfigError(f"REDFIX_MEMORY_SCOPE={scope_name!r}: use repository or installation")
-    loaded: list[FixMemory | None] = []
-
-    def load() -> FixMemory | None:
-        if not loaded:
-            loaded.append(_load_memory(choice, Scope(scope_name), env, data_dir))
-        return loaded[0]
-
-    return load
-
-
-def _load_memory(
-    choice: str, scope: object, env: Mapping[str, str], data_dir: Path
-) -> FixMemory | None:
-    from bot.core.knowledge_ports import Embedder
-    from bot.core.memory import Scope
-    from bot.stages.localize.knowledge.embedding import HashingEmbedder
-
-    if choice == "off":
-        return None
-    try:
-        from connectors.vector.chroma_store import chroma_client
-        from connectors.vector.embedder import MiniLMEmbedder
-        from connectors.vector.fix_memory import ChromaFixMemory
-
-        embedder: Embedder = HashingEmbedder() if choice == "hashing" else MiniLMEmbedder()
-        client = chroma_client(data_dir=data_dir, url=env.get("REDFIX_CHROMA_URL"))
-    except (ImportError, RedfixError) as exc:
-        if choice != "auto":
-            raise
-        log.warning("fix memory is off: %s", exc)
-        return None
-    store = ChromaFixMemory(client, embedder=embedder.name)
-    return FixMemory(store, embedder, Scope(str(scope)))
 
 
 def build_runtime(env: Mapping[str, str], *, with_worker: bool) -> Runtime:

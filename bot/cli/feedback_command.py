@@ -35,7 +35,13 @@ def _records(env: Mapping[str, str]) -> Any:
 
 
 def run_feedback_command(args: argparse.Namespace, env: Mapping[str, str]) -> int:
+    """`stats` and `export-feedback` here; `feedback` and `learn` in verdict_command."""
     from bot.wiring.services import known_secrets
+
+    if args.command in ("feedback", "learn"):
+        from bot.cli.verdict_command import run_verdict_command
+
+        return run_verdict_command(args, env)
 
     records = _records(env)
     try:

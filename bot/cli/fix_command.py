@@ -17,6 +17,8 @@ from bot.pipeline import FixRequest, Services, run_fix
 from bot.stages.ingest.junit import parse_report_files
 from bot.stages.publish.outcome_json import outcome_to_json
 from bot.stages.publish.terminal import TerminalProgress, summary
+from bot.wiring.learning import cli_repository
+from bot.wiring.memory import fix_memory_factory, memory_asked, recall_from
 from bot.wiring.requests import fix_request
 from bot.wiring.services import build_services, known_secrets
 from bot.wiring.settings import data_dir, resolve_settings
@@ -43,9 +45,17 @@ def checked_repo(path: Path) -> Path:
     return repo
 
 
-def cli_services(settings: Settings, env: Mapping[str, str], *, quiet: bool) -> Services:
+def cli_services(
+    settings: Settings, env: Mapping[str, str], *, quiet: bool, repository: str = ""
+) -> Services:
+    """The pipeline's services; with REDFIX_FIX_MEMORY set, lessons from fix memory (the
+    fixes accepted and rejected with `redfix feedback`, the Action or the App)."""
+    recall = None
+    if memory_asked(env):
+        recall = recall_from(fix_memory_factory(env, data_dir(env)),
+                             repository=cli_repository(env, repository))
     return build_services(settings, env, progress=TerminalProgress(quiet=quiet),
-                          data_dir=data_dir(env), announce=True)
+                          data_dir=data_dir(env), announce=True, recall=recall)
 
 
 def build_request(args: argparse.Namespace, env: Mapping[str, str]) -> FixRequest:
@@ -63,7 +73,7 @@ def write_outputs(
     outcome: FixOutcome, args: argparse.Namespace, repo: Path, *, secrets: Sequence[str] = ()
 ) -> None:
     if args.json_path:
-        record = outcome_to_json(outcome, secrets=secrets)
+        record = outcome_to_json(outcome, secrets=secrets, hint=getattr(args, "hint", ""))
         args.json_path.write_text(json.dumps(record, indent=2) + "\n")
     if args.patch_path and outcome.patch:
         args.patch_path.write_text(outcome.patch)
@@ -83,7 +93,8 @@ def _title(outcome: FixOutcome) -> str:
 
 def run_fix_command(args: argparse.Namespace, env: Mapping[str, str]) -> FixStatus:
     request = build_request(args, env)
-    services = cli_services(request.settings, env, quiet=args.quiet)
+    services = cli_services(request.settings, env, quiet=args.quiet,
+                            repository=getattr(args, "repository", ""))
     outcome = run_fix(request, services)
     print(summary(outcome))
     write_outputs(outcome, args, request.repo, secrets=request.secrets)

@@ -18,6 +18,7 @@ from bot import __version__
 from bot.app.settings import add_serve_arguments
 from bot.cli.config_command import add_config_parsers
 from bot.cli.feedback_command import add_feedback_parsers
+from bot.cli.verdict_command import add_verdict_parsers
 from bot.core.errors import RedfixError, UsageError
 from bot.core.models import FixStatus
 from bot.evaluation.command import add_eval_parser
@@ -55,6 +56,9 @@ def _fix_parser(commands: Any) -> None:
     fix.add_argument("--no-regression-test", dest="regression_test", action="store_const",
                      const=False, help="do not add a regression test to a validated fix")
     fix.add_argument("--hint", default="", help="a hint for the model from a human")
+    fix.add_argument("--repository", default="",
+                     help="owner/name fix memory knows it by (REDFIX_FIX_MEMORY; default: "
+                          "GITHUB_REPOSITORY, else 'local')")
     _add_output_options(fix, apply_help="commit the fix on a new branch")
 
 
@@ -99,6 +103,7 @@ def build_parser() -> argparse.ArgumentParser:
     doctor.add_argument("--sandbox", choices=SANDBOXES)
     add_eval_parser(commands)
     add_feedback_parsers(commands)
+    add_verdict_parsers(commands)
     add_config_parsers(commands)
     return parser
 
@@ -160,7 +165,7 @@ def dispatch(args: argparse.Namespace, env: Mapping[str, str]) -> int:
         from bot.cli.tests_command import run_tests_command
 
         return run_tests_command(args, env)
-    if args.command in ("stats", "export-feedback"):
+    if args.command in ("stats", "export-feedback", "feedback", "learn"):
         from bot.cli.feedback_command import run_feedback_command
 
         return run_feedback_command(args, env)

@@ -32,6 +32,7 @@ class MemoryEntry:
     state: FixState
     score: float
     reasons: tuple[str, ...] = ()  # reviewers' objections (rejected fixes)
+    hint: str = ""  # the hint a person gave for this fix
 
 
 @dataclass(frozen=True)
@@ -78,6 +79,7 @@ def entry_from_record(record: FixRecord, *, reasons: tuple[str, ...] = ()) -> Me
         state=record.state,
         score=record.score,
         reasons=reasons,
+        hint=record.hint,
     )
 
 

@@ -212,6 +212,7 @@ class WorkedExample:
     rationale: str = ""
     similarity: float = 0.0
     score: float = 0.0
+    hint: str = ""  # what a person told redfix when this fix was made
 
 
 @dataclass(frozen=True)

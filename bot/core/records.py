@@ -44,6 +44,7 @@ class FixRecord:
     closed_at: float | None = None
     survival: float | None = None  # share of redfix's diff found in the merged code
     score: float = 0.0  # -1 (rejected, disliked) .. 1 (merged as is, praised)
+    hint: str = ""  # what a person told redfix (`/redfix fix <hint>`) for this fix
 
 
 @dataclass(frozen=True)

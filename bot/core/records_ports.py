@@ -40,6 +40,11 @@ class ConversationState(Protocol):
 
     def linked_job(self, repository: str, number: int) -> str | None: ...
 
+    def keep_hint(self, repository: str, number: int, hint: str) -> None:
+        """The hint of the last `/redfix fix <hint>` on this pull request (for `retry`)."""
+
+    def last_hint(self, repository: str, number: int) -> str: ...
+
     def pause(self, pause: Pause) -> None:
         """Pause redfix on a pull request (or, with number 0, the repository)."""
 

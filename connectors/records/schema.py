@@ -24,6 +24,7 @@ FIXES = sa.Table(
     sa.Column("closed_at", sa.Float),
     sa.Column("survival", sa.Float),
     sa.Column("score", sa.Float, nullable=False),
+    sa.Column("hint", sa.Text, nullable=False, server_default=""),
 )
 EVENTS = sa.Table(
     "feedback_events", METADATA,
@@ -50,6 +51,7 @@ PULLS = sa.Table(
     sa.Column("number", sa.Integer, primary_key=True),
     sa.Column("stopped_at", sa.String(40), nullable=False, default=""),
     sa.Column("job", sa.Text),
+    sa.Column("hint", sa.Text, nullable=False, server_default=""),  # the last /redfix fix hint
 )
 RUNS = sa.Table(
     "job_runs", METADATA,
@@ -89,3 +91,27 @@ def create_tables(db: sa.Connection) -> None:
         db.execute(sa.schema.CreateTable(table, if_not_exists=True))
         for index in sorted(table.indexes, key=lambda index: str(index.name)):
             db.execute(sa.schema.CreateIndex(index, if_not_exists=True))
+    _add_missing_columns(db)
+
+
+def _columns(db: sa.Connection, table: sa.Table) -> set[str]:
+    return {column["name"] for column in sa.inspect(db).get_columns(table.name)}
+
+
+def _add_missing_columns(db: sa.Connection) -> None:
+    """Text columns added after a table was first created (each with a server default).
+    PostgreSQL's starters take turns under the lock; two SQLite starters may both find a
+    column missing, and the one that adds it second finds it there."""
+    for table in (FIXES, PULLS):
+        present = _columns(db, table)
+        for column in table.columns:
+            if column.name in present or column.server_default is None:
+                continue
+            kind = column.type.compile(dialect=db.dialect)
+            try:
+                with db.begin_nested():
+                    db.execute(sa.text(f"ALTER TABLE {table.name} ADD COLUMN {column.name} "
+                                       f"{kind} NOT NULL DEFAULT ''"))
+            except sa.exc.DBAPIError:
+                if column.name not in _columns(db, table):
+                    raise

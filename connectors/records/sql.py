@@ -171,6 +171,13 @@ class SqlRecords(LedgerMixin):
         row = self._pull(repository, number)
         return str(row["job"]) if row and row["job"] else None
 
+    def keep_hint(self, repository: str, number: int, hint: str) -> None:
+        self._upsert_pull(repository, number, hint=hint)
+
+    def last_hint(self, repository: str, number: int) -> str:
+        row = self._pull(repository, number)
+        return str(row["hint"] or "") if row else ""
+
     def ping(self) -> str:
         try:
             with self._engine.connect() as db:

@@ -2,7 +2,7 @@
 
 Each record: id = `repository#pr`, the failure text as document and embedding,
 and metadata (repository, installation, state, score, signature, the diff, the
-rationale and reviewers' objections as JSON). Queries filter on state and
+rationale, the hint a person gave and reviewers' objections as JSON). Queries filter on state and
 scope in Chroma (`where`) and again in Python on the way out.
 """
 
@@ -31,6 +31,7 @@ def _metadata(entry: MemoryEntry) -> dict[str, str | int | float]:
         "diff": entry.diff,
         "rationale": entry.rationale,
         "reasons": json.dumps(list(entry.reasons)),
+        "hint": entry.hint,
     }
 
 
@@ -46,6 +47,7 @@ def _entry(key: str, document: str, meta: dict[str, Any]) -> MemoryEntry:
         state=FixState(str(meta["state"])),
         score=float(meta["score"]),
         reasons=tuple(json.loads(str(meta["reasons"]))),
+        hint=str(meta.get("hint") or ""),
     )
 
 

@@ -30,6 +30,10 @@ EXPLANATION = ("Root cause: `page()` in bookshop/catalog.py computes the first i
                "Class: code bug")
 
 
+HINT = "the offset in page() is off by one page"
+HINT_SECTION = f"## Hint from a maintainer\n<data>\n{HINT}"
+
+
 def status_comments(repo):
     return [c for c in repo.comments.values() if "<!-- redfix:status -->" in c.body]
 
@@ -102,9 +106,17 @@ def test_commands_feedback_and_memory(tmp_path, octokit, simulator, red_repo, sc
         world, repo, pull.number, "/redfix fix the offset in page() is off by one page",
         login="writer"))
     prompt = scripted_model.prompts()[-1]
-    assert "## Hint from a maintainer\n<data>\nthe offset in page() is off by one page" in prompt
+    assert HINT_SECTION in prompt
     assert "Validated fix:" in status.body and len(status_comments(repo)) == 1
     assert len(repo.pulls) == 1, "the same failure updates redfix's pull request"
+
+    # /redfix retry in the same thread reuses the hint given there.
+    scripted_model.script(CORRECT_SEARCH_REPLACE)
+    asked = len(scripted_model.prompts())
+    send("issue_comment", issue_comment_created(world, repo, pull.number, "/redfix retry",
+                                                login="writer"))
+    (retried,) = scripted_model.prompts()[asked:]
+    assert HINT_SECTION in retried
 
     # Reviewers' feedback, then the merge: graded and stored.
     send("pull_request_review", review_submitted(world, repo, pull, state="approved",
@@ -118,6 +130,7 @@ def test_commands_feedback_and_memory(tmp_path, octokit, simulator, red_repo, sc
     assert record is not None and record.state == "accepted" and record.survival == 1.0
     assert record.model == "scripted-coder" and record.prompt_version.startswith("fix-")
     assert FIXED_CATALOG_LINE.strip() in record.diff and record.score > 0.8
+    assert record.hint == HINT, "the hint is kept with the failure it helped"
     kinds = [(e.kind, e.actor) for e in records.events(repo.full_name, pull.number)]
     assert kinds == [("approved", "reviewer"), ("review_comment", "reviewer"),
                      ("merged", "maintainer")]
@@ -130,5 +143,8 @@ def test_commands_feedback_and_memory(tmp_path, octokit, simulator, red_repo, sc
     send("workflow_run", workflow_run_failure(world, repo, again))
     prompt = scripted_model.prompts()[-1]
     assert "## Fixes reviewers accepted for similar failures" in prompt
-    assert "(page - 1) * per_page" in prompt.split("## Fixes reviewers accepted")[1]
+    example = prompt.split("## Fixes reviewers accepted")[1]
+    assert "(page - 1) * per_page" in example
+    assert f"A person's hint that led to this fix:\n<data>\n{HINT}\n</data>" in example
+    assert HINT_SECTION not in prompt, "the new build's own prompt has no hint of its own"
     assert problems_in(world.exchanges) == []

@@ -12,11 +12,11 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from bot.app.conversation.classify import FailureClass, classify, parse_class
 from bot.core.models import ChatMessage
 from bot.core.redact import redact
 from bot.core.results import CodeSpan, Reproduction, TestCase
 from bot.stages.generate.prompting import _failure_view, _span_view, pack_spans, render
+from bot.stages.learn.classify import FailureClass, classify, parse_class
 
 MAX_ROOT_CAUSE_CHARS = 2000
 MAX_SHOWN_LINES = 30

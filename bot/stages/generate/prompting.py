@@ -230,6 +230,7 @@ def _lessons_view(lessons: Lessons, secrets: Sequence[str]) -> dict[str, object]
             "failure": as_data(head(e.failure, MAX_MESSAGE_CHARS), secrets),
             "diff": as_data(head(e.diff, MAX_EXAMPLE_CHARS), secrets),
             "rationale": as_data(head(e.rationale, MAX_MESSAGE_CHARS), secrets),
+            "hint": as_data(head(e.hint, MAX_MESSAGE_CHARS), secrets),
         }
         for e in lessons.examples
     ]

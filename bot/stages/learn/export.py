@@ -29,7 +29,8 @@ def training_example(record: FixRecord, *, secrets: Sequence[str] = ()) -> dict[
             {"role": "assistant", "content": answer.strip()},
         ],
         "repository": record.repository,
-        "pull_request": record.pr_number,
+        # a negative number keys a verdict given with `redfix feedback`: no pull request
+        "pull_request": record.pr_number if record.pr_number > 0 else None,
         "signature": record.signature,
         "score": round(record.score, 3),
         "model": record.model,

@@ -54,7 +54,8 @@ class FixMemory:
                                          installation_id=installation_id, exclude=exclude)
         examples = [
             WorkedExample(h.entry.failure_text, h.entry.diff, h.entry.rationale,
-                          similarity=h.similarity, score=h.entry.score)
+                          similarity=h.similarity, score=h.entry.score,
+                          hint=h.entry.hint)
             for h in accepted if h.similarity >= MIN_EXAMPLE_SIMILARITY
         ][:MAX_EXAMPLES]
         avoid = [reason for h in rejected if h.similarity >= MIN_AVOID_SIMILARITY

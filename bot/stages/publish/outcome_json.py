@@ -6,12 +6,12 @@ test output and model answers can quote tokens and keys.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
-from bot.core.models import Attempt, ChangeCoverage, FixOutcome, LocalizerMethod
+from bot.core.models import Attempt, ChangeCoverage, FixOutcome, FixStatus, LocalizerMethod
 from bot.core.redact import redact
-from bot.core.results import ValidationResult
+from bot.core.results import Outcome, Reproduction, TestCase, ValidationResult
 from bot.stages.ingest.junit import case_to_json
 
 SCHEMA_VERSION = 1
@@ -50,10 +50,42 @@ def _attempt(attempt: Attempt) -> dict[str, Any]:
     }
 
 
-def outcome_to_json(outcome: FixOutcome, *, secrets: Sequence[str] = ()) -> dict[str, Any]:
-    """The record, with `secrets` and anything shaped like a credential redacted."""
-    redacted: dict[str, Any] = _redacted(_record(outcome), secrets)
+def outcome_to_json(
+    outcome: FixOutcome, *, secrets: Sequence[str] = (), hint: str = ""
+) -> dict[str, Any]:
+    """The record, with `secrets` and anything shaped like a credential redacted; `hint`:
+    what the person running redfix told it (kept with the fix when it is accepted)."""
+    record = _record(outcome)
+    if hint.strip():
+        record["hint"] = hint.strip()
+    redacted: dict[str, Any] = _redacted(record, secrets)
     return redacted
+
+
+def outcome_from_json(record: Mapping[str, Any]) -> FixOutcome:
+    """What learning needs back from a record: status, failures, patch, explanation, model
+    and how each failure reproduced (attempts and timings are left out). Raises KeyError,
+    TypeError or ValueError on a record of another shape."""
+    if record.get("schema") != SCHEMA_VERSION or not isinstance(record.get("failures"), list):
+        raise ValueError("not a redfix outcome record (no schema 1 and failures)")
+    failures = tuple(
+        TestCase(
+            classname=str(case["classname"]), name=str(case["name"]),
+            outcome=Outcome(case["outcome"]), file=case.get("file"), line=case.get("line"),
+            message=str(case.get("message") or ""), traceback=str(case.get("traceback") or ""),
+            seconds=case.get("seconds"), signature=str(case.get("signature") or ""),
+        )
+        for case in record["failures"]
+    )
+    return FixOutcome(
+        status=FixStatus(record["status"]),
+        failures=failures,
+        patch=str(record.get("patch") or ""),
+        explanation=str(record.get("explanation") or ""),
+        model=str(record.get("model") or ""),
+        reproduction={key: Reproduction(value)
+                      for key, value in dict(record.get("reproduction") or {}).items()},
+    )
 
 
 def _redacted(value: Any, secrets: Sequence[str]) -> Any:

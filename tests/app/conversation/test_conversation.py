@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from bot.app.conversation.classify import FailureClass, classify, classify_case, parse_class
 from bot.app.conversation.commands import CommandKind, parse_command
 from bot.app.conversation.explain import explain_messages, read_explanation
 from bot.app.conversation.permission import Verdict, is_bot, needs_permission_check, verdict_for
 from bot.app.conversation.sanitize import sanitize_comment
 from bot.app.conversation.status import STATUS_MARKER, Phase, Status, render_status
 from bot.core.results import CodeSpan, Outcome, Reproduction, TestCase
+from bot.stages.learn.classify import FailureClass, classify, classify_case, parse_class
 
 
 @pytest.mark.parametrize(("body", "kind", "text"), [
