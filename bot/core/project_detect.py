@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-Framework = Literal["pytest", "unittest"]
+Framework = Literal["pytest", "unittest", "jest"]
 
 PYTEST_COMMAND = ("python", "-m", "pytest")
 PIP_INSTALL = "python -m pip install"

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from bot.core.config import Settings
-from bot.core.project_detect import detect_project
+from bot.core.languages.registry import detect_project
 from bot.core.results import TestReport
 from bot.pipeline import FixRequest
 
