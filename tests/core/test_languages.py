@@ -104,8 +104,8 @@ def test_jest_selects_files_and_escaped_full_names():
     argv = jest.select(JEST_COMMAND, ["__tests__/cart.test.js::total adds (1+1) lines",
                                       "__tests__/cart.test.js::total takes 10% off"],
                        deselect=(), hang_after_s=30)
-    assert argv == (*JEST_COMMAND, r"__tests__\/cart\.test\.js",
-                    "-t", r"^total adds \(1\+1\) lines$|^total takes 10% off$")
+    assert argv == (*JEST_COMMAND, "-t", r"^total adds \(1\+1\) lines$|^total takes 10% off$",
+                    "--", r"__tests__\/cart\.test\.js")
 
 
 def test_jest_without_a_selection_runs_everything():

@@ -123,7 +123,8 @@ class JavaScript:
         self, command: Sequence[str], node_ids: Sequence[str], *, deselect: Sequence[str],
         hang_after_s: int | None,
     ) -> tuple[str, ...]:
-        """Jest's own argv: the files as path patterns, the names as one `-t` pattern.
+        """Jest's own argv: the names as one `-t` pattern, the files as path patterns after
+        `--` (an array option such as `--reporters` would take them for its own).
         Jest cannot leave tests out (`deselect`) nor dump a hung test's stack."""
         if not node_ids:
             return tuple(command)
@@ -131,7 +132,7 @@ class JavaScript:
         names = [node.split("::", 1)[1] for node in node_ids if "::" in node]
         pattern = "|".join(f"^{_js_escaped(name)}$" for name in names)
         title = ("-t", pattern) if pattern else ()
-        return (*command, *(_js_escaped(path) for path in files), *title)
+        return (*command, *title, "--", *(_js_escaped(path) for path in files))
 
     def node_id(self, case: TestCase, repo: Path) -> str | None:
         path = _relative_file(case.file, repo) if case.file else None

@@ -1,0 +1,105 @@
+"""A JavaScript repository fixed end to end through `redfix fix`: Jest detected from
+package.json, its JUnit report read through jest-junit, the failing tests rerun by
+node id, a SEARCH/REPLACE answer in a ```javascript block applied and validated in the
+local sandbox. The example's dependencies come from scripts/example-deps (npm ci, cached)."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from bot.cli.main import main
+from tests.e2e.conftest import MODEL, ScriptedModel, commit_all
+
+ROOT = Path(__file__).resolve().parents[2]
+EXAMPLE = ROOT / "examples" / "tally"
+FAILING = ("__tests__/discount.test.js::a quarter of 400 cents is 100 cents",
+           "__tests__/cart.test.js::total takes a ten percent discount off")
+FIXED_LINE = "  return Math.round(amountCents * percent / 100);"
+
+SEARCH_REPLACE_IN_JAVASCRIPT = '''A percentage is a share of 100, not of 10.
+
+src/discount.js
+```javascript
+<<<<<<< SEARCH
+  return Math.round(amountCents * percent / 10);
+=======
+  return Math.round(amountCents * percent / 100);
+>>>>>>> REPLACE
+```
+'''
+TALLY_RATIONALE = """WRONG: `return Math.round(amountCents * percent / 10);`
+FIXED: `return Math.round(amountCents * percent / 100);`
+WHY: A percentage is a share of 100, so the discount divides by 100."""
+SKIPS_THE_FAILING_TEST = '''The test is wrong.
+
+__tests__/discount.test.js
+```js
+<<<<<<< SEARCH
+test("a quarter of 400 cents is 100 cents", () => {
+=======
+test.skip("a quarter of 400 cents is 100 cents", () => {
+>>>>>>> REPLACE
+```
+'''
+
+
+@pytest.fixture(scope="module")
+def installed() -> Path:
+    """The example's node_modules, installed once by the script CI runs too."""
+    if shutil.which("npm") is None:
+        pytest.skip("npm is not installed (scripts/test installs it)")
+    subprocess.run([str(ROOT / "scripts" / "example-deps"), "tally"], check=True)
+    return EXAMPLE / "node_modules"
+
+
+@pytest.fixture
+def tally(tmp_path: Path, installed: Path) -> Path:
+    """A fresh git copy of the example, its installed dependencies linked in (ignored by
+    git, kept by the local sandbox's copy)."""
+    repo = tmp_path / "tally"
+    shutil.copytree(EXAMPLE, repo, ignore=shutil.ignore_patterns("node_modules"))
+    (repo / "node_modules").symlink_to(installed)
+    return commit_all(repo)
+
+
+def fix(repo: Path, model: ScriptedModel, tmp_path: Path, *extra: str) -> tuple[int, dict]:
+    out = tmp_path / "result.json"
+    argv = ["fix", "--repo", str(repo), "--connector", "openai", "--base-url", model.base_url,
+            "--model", MODEL, "--sandbox", "local", "--max-attempts", "1", "--candidates", "1",
+            "--reruns", "1", "--no-regression-test", "--json", str(out), "--quiet", *extra]
+    code = main(argv, env={"REDFIX_DATA_DIR": str(tmp_path / "data")})
+    return code, json.loads(out.read_text()) if out.exists() else {}
+
+
+def test_a_search_replace_in_a_javascript_block_is_validated(tally, scripted_model, tmp_path):
+    scripted_model.rationale = TALLY_RATIONALE
+    scripted_model.script(SEARCH_REPLACE_IN_JAVASCRIPT)
+    code, result = fix(tally, scripted_model, tmp_path)
+    assert code == 0, result
+    assert result["status"] == "fixed"
+    assert f"+{FIXED_LINE}" in result["patch"]
+    validation = result["attempts"][0]["validation"]
+    assert validation["passed"] and validation["sandbox"] == "local"
+    after = {t["test"]: t["after"] for t in validation["tests"]}
+    assert after["a quarter of 400 cents is 100 cents"] == "passed"
+    assert after["total::takes a ten percent discount off"] == "passed"
+    asked = scripted_model.prompts()[0]
+    assert "```javascript" in asked and "<<<<<<< SEARCH" in asked
+    assert "src/discount.js" in asked, "the bug's file is shown to the model"
+    assert "divides by 100" in result["explanation"], "the explanation is checked against the diff"
+    assert FIXED_LINE not in (tally / "src" / "discount.js").read_text()
+
+
+def test_skipping_the_failing_test_is_refused(tally, scripted_model, tmp_path):
+    scripted_model.script(SKIPS_THE_FAILING_TEST)
+    code, result = fix(tally, scripted_model, tmp_path)
+    assert code == 1
+    attempt = result["attempts"][0]
+    assert attempt["status"] == "policy-rejected"
+    assert "skips tests" in attempt["detail"]
+    assert attempt["validation"] is None
