@@ -38,12 +38,14 @@ _JS_SPECIAL = re.compile(r"[.*+?^${}()|[\]\\/]")
 _CALL = r"(?<![\w$.])"  # a call of the name itself, not of a method that ends like it
 MARKERS = WeakeningMarkers(
     markers=(
-        (re.compile(r"\b(?:it|test|describe)\.skip\s*\("), "skips tests (`.skip`)"),
-        (re.compile(_CALL + r"x(?:it|test|describe)\s*\("), "skips tests (`xit`/`xdescribe`)"),
+        (re.compile(r"\b(?:it|test|describe)\.skip\s*\("), "skips tests with `.skip(`"),
+        (re.compile(_CALL + r"x(?:it|test|describe)\s*\("),
+         "skips tests with `xit(`, `xtest(` or `xdescribe(`"),
         (re.compile(r"\b(?:it|test|describe)\.only\s*\("),
-         "runs only some tests (`.only`), so the others no longer run"),
-        (re.compile(_CALL + r"f(?:it|describe)\s*\("), "runs only some tests (`fit`)"),
-        (re.compile(r"\b(?:it|test)\.todo\s*\("), "turns a test into a todo"),
+         "runs only some tests with `.only(`, so the others no longer run"),
+        (re.compile(_CALL + r"f(?:it|describe)\s*\("),
+         "runs only some tests with `fit(` or `fdescribe(`, so the others no longer run"),
+        (re.compile(r"\b(?:it|test)\.todo\s*\("), "turns tests into todos with `.todo(`"),
     ),
     assertion=re.compile(_CALL + r"expect\s*\("),
     assertion_name="expect(",

@@ -18,7 +18,7 @@ def marker_weakenings(
     """One finding per marker the change adds, and one for assertions it removes."""
     old = before or ""
     findings = [
-        f"{path}: the change adds {added} `{pattern.pattern}` match(es): it {what}"
+        f"{path}: the change {what} ({added} more than before)"
         for pattern, what in markers.markers
         if (added := len(pattern.findall(after)) - len(pattern.findall(old))) > 0
     ]
