@@ -1,7 +1,8 @@
 """A JavaScript repository fixed end to end through `redfix fix`: Jest detected from
 package.json, its JUnit report read through jest-junit, the failing tests rerun by
 node id, a SEARCH/REPLACE answer in a ```javascript block applied and validated in the
-local sandbox. The example's dependencies come from scripts/example-deps (npm ci, cached)."""
+local sandbox, or the whole file written back. The example's dependencies come from
+scripts/example-deps (npm ci, cached)."""
 
 from __future__ import annotations
 
@@ -17,24 +18,27 @@ from tests.e2e.conftest import MODEL, ScriptedModel, commit_all
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "examples" / "tally"
-FAILING = ("__tests__/discount.test.js::a quarter of 400 cents is 100 cents",
-           "__tests__/cart.test.js::total takes a ten percent discount off")
-FIXED_LINE = "  return Math.round(amountCents * percent / 100);"
+FIXED_LINE = "  if (percent < 0 || percent > 100) {"
 
-SEARCH_REPLACE_IN_JAVASCRIPT = '''A percentage is a share of 100, not of 10.
+SEARCH_REPLACE_IN_JAVASCRIPT = '''The check refuses every discount over 10 percent, not 100.
 
 src/discount.js
 ```javascript
 <<<<<<< SEARCH
-  return Math.round(amountCents * percent / 10);
+  if (percent < 0 || percent > 10) {
 =======
-  return Math.round(amountCents * percent / 100);
+  if (percent < 0 || percent > 100) {
 >>>>>>> REPLACE
 ```
 '''
-TALLY_RATIONALE = """WRONG: `return Math.round(amountCents * percent / 10);`
-FIXED: `return Math.round(amountCents * percent / 100);`
-WHY: A percentage is a share of 100, so the discount divides by 100."""
+WHOLE_FILE = (ROOT / "examples" / "tally" / "src" / "discount.js").read_text().replace(
+    "percent > 10)", "percent > 100)")
+WHOLE_FILE_ANSWER = (
+    f"It refuses discounts over 10 percent instead of 100.\n\n```javascript\n{WHOLE_FILE}```\n")
+NO_EDIT = "I cannot tell what is wrong."
+TALLY_RATIONALE = """WRONG: `if (percent < 0 || percent > 10) {`
+FIXED: `if (percent < 0 || percent > 100) {`
+WHY: A discount may be up to 100 percent, so only a percent over 100 is refused."""
 SKIPS_THE_FAILING_TEST = '''The test is wrong.
 
 __tests__/discount.test.js
@@ -76,23 +80,40 @@ def fix(repo: Path, model: ScriptedModel, tmp_path: Path, *extra: str) -> tuple[
     return code, json.loads(out.read_text()) if out.exists() else {}
 
 
-def test_a_search_replace_in_a_javascript_block_is_validated(tally, scripted_model, tmp_path):
-    scripted_model.rationale = TALLY_RATIONALE
-    scripted_model.script(SEARCH_REPLACE_IN_JAVASCRIPT)
-    code, result = fix(tally, scripted_model, tmp_path)
+def assert_fixed(code: int, result: dict, tally: Path) -> None:
     assert code == 0, result
     assert result["status"] == "fixed"
-    assert f"+{FIXED_LINE}" in result["patch"]
-    validation = result["attempts"][0]["validation"]
+    assert result["patch"].count("\n+  ") == 1 and f"\n+{FIXED_LINE}\n" in result["patch"]
+    validation = result["attempts"][-1]["validation"]
     assert validation["passed"] and validation["sandbox"] == "local"
     after = {t["test"]: t["after"] for t in validation["tests"]}
     assert after["a quarter of 400 cents is 100 cents"] == "passed"
-    assert after["total::takes a ten percent discount off"] == "passed"
-    asked = scripted_model.prompts()[0]
-    assert "```javascript" in asked and "<<<<<<< SEARCH" in asked
-    assert "src/discount.js" in asked, "the bug's file is shown to the model"
-    assert "divides by 100" in result["explanation"], "the explanation is checked against the diff"
+    assert after["total::takes a quarter off"] == "passed"
+    assert after["refuses a discount over 100 percent"] == "passed"
+    assert "up to 100 percent" in result["explanation"], "checked against the diff, and kept"
     assert FIXED_LINE not in (tally / "src" / "discount.js").read_text()
+
+
+def test_the_whole_file_written_back_is_validated(tally, scripted_model, tmp_path):
+    scripted_model.rationale = TALLY_RATIONALE
+    scripted_model.script(WHOLE_FILE_ANSWER)
+    code, result = fix(tally, scripted_model, tmp_path)
+    assert_fixed(code, result, tally)
+    asked = scripted_model.prompts()[0]
+    assert "## src/discount.js\n```javascript\n/** The discount in whole cents" in asked, \
+        "the file the RangeError was thrown in is shown whole"
+    assert "whole corrected file src/discount.js in a single ```javascript code block" in asked
+
+
+def test_a_search_replace_in_a_javascript_block_is_validated(tally, scripted_model, tmp_path):
+    scripted_model.rationale = TALLY_RATIONALE
+    scripted_model.script(NO_EDIT, SEARCH_REPLACE_IN_JAVASCRIPT)
+    code, result = fix(tally, scripted_model, tmp_path)
+    assert_fixed(code, result, tally)
+    assert [a["status"] for a in result["attempts"]] == ["no-edits", "validated"]
+    asked = scripted_model.prompts()[1]
+    assert "The code is JavaScript." in asked
+    assert "```javascript\n<<<<<<< SEARCH" in asked
 
 
 def test_skipping_the_failing_test_is_refused(tally, scripted_model, tmp_path):

@@ -13,6 +13,10 @@ describe("total", () => {
   test("takes a ten percent discount off", () => {
     expect(total(lines, 10)).toBe(1350);
   });
+
+  test("takes a quarter off", () => {
+    expect(total(lines, 25)).toBe(1125);
+  });
 });
 
 describe("itemCount", () => {

@@ -4,6 +4,10 @@ test("a quarter of 400 cents is 100 cents", () => {
   expect(percentOff(400, 25)).toBe(100);
 });
 
+test("ten percent of 999 cents rounds to 100 cents", () => {
+  expect(percentOff(999, 10)).toBe(100);
+});
+
 test("no discount is nothing off", () => {
   expect(percentOff(999, 0)).toBe(0);
 });
