@@ -104,6 +104,12 @@ def _test_files(repo: Path) -> Iterator[Path]:
                 yield entry
 
 
+def first_python_test(repo: Path) -> str | None:
+    """The first Python test file (or conftest.py) found in `repo`, relative to it."""
+    found = next(_test_files(repo), None)
+    return found.relative_to(repo).as_posix() if found is not None else None
+
+
 def _pytest_config(repo: Path, pyproject: dict[str, Any]) -> str | None:
     """Where the repository configures pytest, if it does."""
     if (repo / "pytest.ini").is_file():

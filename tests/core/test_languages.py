@@ -68,6 +68,19 @@ def test_jest_is_detected_from_package_json(tmp_path, package, evidence):
     assert evidence in detected.reasons[0]
 
 
+def test_python_tests_win_over_a_jest_package_without_python_project_files(tmp_path):
+    repo = make_repo(tmp_path, {"tests/test_calc.py": "def test_x():\n    pass\n",
+                                "package.json": json.dumps(JEST_PACKAGE)})
+    assert language_of_repo(repo).name == "python"
+    assert by_name("python").detects(repo) == "python: tests/test_calc.py"
+
+
+def test_python_tests_inside_node_modules_do_not_count(tmp_path):
+    repo = make_repo(tmp_path, {"node_modules/gyp/test_gyp.py": "",
+                                "package.json": json.dumps(JEST_PACKAGE)})
+    assert language_of_repo(repo).name == "javascript"
+
+
 def test_a_package_without_jest_is_not_a_jest_project(tmp_path):
     repo = make_repo(tmp_path, {"package.json": json.dumps({"scripts": {"test": "mocha"}})})
     assert language_of_repo(repo).name == "python"

@@ -7,7 +7,7 @@ from fnmatch import fnmatchcase
 from pathlib import Path, PurePosixPath
 
 from bot.core.language import WeakeningMarkers
-from bot.core.project_detect import DetectedProject, detect_project
+from bot.core.project_detect import DetectedProject, detect_project, first_python_test
 from bot.core.results import TestCase
 
 PYTEST_REPORT_ARGS = (
@@ -45,7 +45,10 @@ class Python:
 
     def detects(self, repo: Path) -> str | None:
         found = [name for name in PROJECT_FILES if (repo / name).is_file()]
-        return f"python: {', '.join(found)}" if found else None
+        if found:
+            return f"python: {', '.join(found)}"
+        test = first_python_test(repo)
+        return f"python: {test}" if test else None
 
     def project(self, repo: Path) -> DetectedProject:
         return detect_project(repo)
