@@ -6,7 +6,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from bot.core.config import REPO_CONFIG_PATH
 from bot.core.languages.javascript import JEST_COMMAND
+from bot.wiring.config_file import starter_config
 from bot.wiring.requests import fix_request
 from bot.wiring.settings import resolve_settings
 
@@ -39,3 +41,13 @@ def test_a_python_repository_keeps_pytest(tmp_path):
     request = fix_request(tmp_path, settings)
     assert request.settings == settings
     assert request.settings.test_command == ("python", "-m", "pytest")
+
+
+def test_the_starter_config_of_a_jest_repository_reads_back_as_jest(tmp_path):
+    repo = jest_repo(tmp_path)
+    (repo / ".github").mkdir()
+    (repo / REPO_CONFIG_PATH).write_text(starter_config(repo))
+    settings = resolve_settings(repo, options={}, env={})
+    assert settings.test_command == JEST_COMMAND
+    assert settings.setup == ("npm ci",)
+    assert fix_request(repo, settings).settings.test_command == JEST_COMMAND
