@@ -91,8 +91,10 @@ def test_a_broken_package_json_is_not_detected(tmp_path):
     assert by_name("javascript").detects(repo) is None
 
 
-def test_jest_reports_junit_to_the_report_placeholder():
+def test_jest_reports_junit_to_the_report_placeholder_with_the_projects_names():
     assert "JEST_JUNIT_OUTPUT_FILE={report}" in JEST_COMMAND
+    assert not [part for part in JEST_COMMAND if "TEMPLATE" in part or "CLASSNAME" in part], \
+        "a case keeps the key it has in the CI run's report"
     assert JEST_COMMAND[JEST_COMMAND.index("jest"):] == (
         "jest", "--ci", "--reporters=default", "--reporters=jest-junit")
 
@@ -117,7 +119,7 @@ def test_jest_selects_files_and_escaped_full_names():
     argv = jest.select(JEST_COMMAND, ["__tests__/cart.test.js::total adds (1+1) lines",
                                       "__tests__/cart.test.js::total takes 10% off"],
                        deselect=(), hang_after_s=30)
-    assert argv == (*JEST_COMMAND, "-t", r"^total adds \(1\+1\) lines$|^total takes 10% off$",
+    assert argv == (*JEST_COMMAND, "-t", r"total adds \(1\+1\) lines|total takes 10% off",
                     "--", r"__tests__\/cart\.test\.js")
 
 
@@ -128,13 +130,21 @@ def test_jest_without_a_selection_runs_everything():
 
 @pytest.mark.parametrize("file", ["__tests__/cart.test.js",
                                   "/tmp/redfix-run-x/repo/__tests__/cart.test.js"])
-def test_jest_node_ids_come_from_the_file_attribute(tmp_path, file):
+@pytest.mark.parametrize(
+    ("classname", "name", "full"),
+    [
+        ("total takes 10% off", "total takes 10% off", "total takes 10% off"),  # defaults
+        (" adds", " adds", "adds"),  # defaults, outside any describe block
+        ("total", "takes 10% off", "total takes 10% off"),  # {classname} and {title}
+        ("total", "total takes 10% off", "total takes 10% off"),  # {classname}, full title
+    ],
+)
+def test_jest_node_ids_come_from_the_file_attribute_and_the_full_name(
+    tmp_path, file, classname, name, full
+):
     repo = make_repo(tmp_path, {"__tests__/cart.test.js": ""})
-    described = TestCase("total", "takes 10% off", Outcome.FAILED, file=file)
-    top_level = TestCase("", "adds", Outcome.FAILED, file=file)
-    jest = by_name("javascript")
-    assert jest.node_id(described, repo) == "__tests__/cart.test.js::total takes 10% off"
-    assert jest.node_id(top_level, repo) == "__tests__/cart.test.js::adds"
+    case = TestCase(classname, name, Outcome.FAILED, file=file)
+    assert by_name("javascript").node_id(case, repo) == f"__tests__/cart.test.js::{full}"
 
 
 def test_a_jest_case_whose_file_is_gone_has_no_node_id(tmp_path):

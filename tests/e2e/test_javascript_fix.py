@@ -7,6 +7,7 @@ scripts/example-deps (npm ci, cached)."""
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 from pathlib import Path
@@ -71,6 +72,17 @@ def tally(tmp_path: Path, installed: Path) -> Path:
     return commit_all(repo)
 
 
+def ci_report(repo: Path, tmp_path: Path) -> Path:
+    """The report CI would upload: jest-junit as the project configures it (no file
+    attribute), written by running the example's own tests."""
+    report = tmp_path / "ci" / "junit.xml"
+    subprocess.run(["npx", "jest", "--ci", "--reporters=default", "--reporters=jest-junit"],
+                   cwd=repo, env={**os.environ, "JEST_JUNIT_OUTPUT_FILE": str(report)},
+                   capture_output=True, check=False)
+    assert "file=" not in report.read_text()
+    return report
+
+
 def fix(repo: Path, model: ScriptedModel, tmp_path: Path, *extra: str) -> tuple[int, dict]:
     out = tmp_path / "result.json"
     argv = ["fix", "--repo", str(repo), "--connector", "openai", "--base-url", model.base_url,
@@ -86,9 +98,11 @@ def assert_fixed(code: int, result: dict, tally: Path) -> None:
     assert result["patch"].count("\n+  ") == 1 and f"\n+{FIXED_LINE}\n" in result["patch"]
     validation = result["attempts"][-1]["validation"]
     assert validation["passed"] and validation["sandbox"] == "local"
-    after = {t["test"]: t["after"] for t in validation["tests"]}
+    # jest-junit's default names: classname and name both the full name
+    after = {t["test"].split("::")[-1].strip(): t["after"] for t in validation["tests"]}
+    assert len(after) == 8
     assert after["a quarter of 400 cents is 100 cents"] == "passed"
-    assert after["total::takes a quarter off"] == "passed"
+    assert after["total takes a quarter off"] == "passed"
     assert after["refuses a discount over 100 percent"] == "passed"
     assert "up to 100 percent" in result["explanation"], "checked against the diff, and kept"
     assert FIXED_LINE not in (tally / "src" / "discount.js").read_text()
@@ -114,6 +128,16 @@ def test_a_search_replace_in_a_javascript_block_is_validated(tally, scripted_mod
     asked = scripted_model.prompts()[1]
     assert "The code is JavaScript." in asked
     assert "```javascript\n<<<<<<< SEARCH" in asked
+
+
+def test_the_failures_of_a_ci_report_are_reproduced_and_fixed(tally, scripted_model, tmp_path):
+    scripted_model.rationale = TALLY_RATIONALE
+    scripted_model.script(WHOLE_FILE_ANSWER)
+    report = ci_report(tally, tmp_path)
+    code, result = fix(tally, scripted_model, tmp_path, "--report", str(report))
+    assert_fixed(code, result, tally)
+    assert sorted(f["name"].strip() for f in result["failures"]) == [
+        "a quarter of 400 cents is 100 cents", "total takes a quarter off"]
 
 
 def test_skipping_the_failing_test_is_refused(tally, scripted_model, tmp_path):

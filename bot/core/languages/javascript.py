@@ -1,8 +1,10 @@
 """JavaScript and TypeScript tested with Jest, reporting through jest-junit.
 
-jest-junit reads its options from the environment: the report goes to `{report}`, each
-case names its file, its `describe` blocks (classname) and its own title (name). A node
-id is `file::full name`, the way `jest FILE -t NAME` selects it.
+jest-junit reads its options from the environment: the report goes to `{report}` and each
+case names its file. Its names are left as the project (or jest-junit's defaults) makes
+them, so that a case keeps the key it has in the CI run's own report; by default both
+classname and name are the full name (`describe` blocks and title). A node id is
+`file::full name`, the way `jest -t NAME -- FILE` selects it.
 """
 
 from __future__ import annotations
@@ -22,8 +24,6 @@ JEST_COMMAND = (
     "env",
     "JEST_JUNIT_OUTPUT_FILE={report}",
     "JEST_JUNIT_ADD_FILE_ATTRIBUTE=true",
-    "JEST_JUNIT_CLASSNAME={classname}",
-    "JEST_JUNIT_TITLE={title}",
     "npx",
     "jest",
     "--ci",
@@ -94,6 +94,13 @@ def _relative_file(file: str, repo: Path) -> str | None:
     return None
 
 
+def _full_name(case: TestCase) -> str:
+    """The name `jest -t` matches: the reported name when it already holds the classname
+    (jest-junit's default templates), else the classname (`describe` blocks) before it."""
+    classname, name = case.classname.strip(), case.name.strip()
+    return name if name.startswith(classname) else f"{classname} {name}"
+
+
 class JavaScript:
     name = "javascript"
     fence_tags = frozenset({"javascript", "js", "jsx", "mjs", "cjs", "typescript", "ts", "tsx"})
@@ -126,13 +133,14 @@ class JavaScript:
         hang_after_s: int | None,
     ) -> tuple[str, ...]:
         """Jest's own argv: the names as one `-t` pattern, the files as path patterns after
-        `--` (an array option such as `--reporters` would take them for its own).
+        `--` (an array option such as `--reporters` would take them for its own). A name
+        matches anywhere in a test's full name: a test more is harmless, one fewer is not.
         Jest cannot leave tests out (`deselect`) nor dump a hung test's stack."""
         if not node_ids:
             return tuple(command)
         files = dict.fromkeys(node.split("::", 1)[0] for node in node_ids)
         names = [node.split("::", 1)[1] for node in node_ids if "::" in node]
-        pattern = "|".join(f"^{_js_escaped(name)}$" for name in names)
+        pattern = "|".join(_js_escaped(name) for name in names)
         title = ("-t", pattern) if pattern else ()
         return (*command, *title, "--", *(_js_escaped(path) for path in files))
 
@@ -140,7 +148,7 @@ class JavaScript:
         path = _relative_file(case.file, repo) if case.file else None
         if path is None:
             return None
-        return f"{path}::{f'{case.classname} {case.name}'.strip()}"
+        return f"{path}::{_full_name(case)}"
 
     def is_test_path(self, rel: str) -> bool:
         path = PurePosixPath(rel.casefold())
