@@ -148,3 +148,15 @@ def test_skipping_the_failing_test_is_refused(tally, scripted_model, tmp_path):
     assert attempt["status"] == "policy-rejected"
     assert "skips tests" in attempt["detail"]
     assert attempt["validation"] is None
+
+
+def test_without_node_modules_the_error_says_jest_is_not_installed(
+    installed, scripted_model, tmp_path, capsys
+):
+    repo = tmp_path / "bare"
+    shutil.copytree(EXAMPLE, repo, ignore=shutil.ignore_patterns("node_modules"))
+    code, result = fix(commit_all(repo), scripted_model, tmp_path)
+    assert code != 0 and result == {}
+    error = capsys.readouterr().err
+    assert "wrote no JUnit report in the local sandbox" in error
+    assert "npm error" in error and "jest" in error, "never a Jest fetched for the run"

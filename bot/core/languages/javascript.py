@@ -25,6 +25,8 @@ JEST_COMMAND = (
     "JEST_JUNIT_OUTPUT_FILE={report}",
     "JEST_JUNIT_ADD_FILE_ATTRIBUTE=true",
     "npx",
+    "--offline",  # the project's own Jest, never one fetched (nor looked up) for the run
+    "--no-install",
     "jest",
     "--ci",
     "--reporters=default",
