@@ -96,7 +96,8 @@ def test_jest_reports_junit_to_the_report_placeholder_with_the_projects_names():
     assert not [part for part in JEST_COMMAND if "TEMPLATE" in part or "CLASSNAME" in part], \
         "a case keeps the key it has in the CI run's report"
     assert JEST_COMMAND[JEST_COMMAND.index("npx"):] == (
-        "npx", "--offline", "--no-install", "jest", "--ci", "--reporters=default", "--reporters=jest-junit")
+        "npx", "--offline", "--no-install", "jest", "--ci", "--reporters=default",
+        "--reporters=jest-junit")
 
 
 def test_setup_runs_npm_ci_from_a_lock_file(tmp_path):
