@@ -15,8 +15,8 @@ from bot.cli.localize_view import report_to_json, report_to_text
 from bot.core.config import Settings
 from bot.core.errors import UsageError
 from bot.core.knowledge_ports import Embedder
+from bot.core.languages.registry import detect_project
 from bot.core.ports import SandboxRunner
-from bot.core.project_detect import detect_project
 from bot.core.results import TestCase
 from bot.stages.ingest.junit import parse_report_files
 from bot.stages.localize.knowledge.hybrid_localizer import HybridLocalizer, LocalizerOptions

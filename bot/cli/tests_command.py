@@ -14,8 +14,8 @@ from bot.cli.fix_command import checked_repo, cli_services
 from bot.core.config import Settings
 from bot.core.diffs import unified_diff
 from bot.core.errors import UsageError
+from bot.core.languages.registry import detect_project
 from bot.core.models import RegressionTest
-from bot.core.project_detect import detect_project
 from bot.core.sourcefiles import read_source
 from bot.stages.regression_test.change_tests import (
     ChangedDefinition,

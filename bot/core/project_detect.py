@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-Framework = Literal["pytest", "unittest"]
+Framework = Literal["pytest", "unittest", "jest"]
 
 PYTEST_COMMAND = ("python", "-m", "pytest")
 PIP_INSTALL = "python -m pip install"
@@ -102,6 +102,12 @@ def _test_files(repo: Path) -> Iterator[Path]:
             ):
                 count += 1
                 yield entry
+
+
+def first_python_test(repo: Path) -> str | None:
+    """The first Python test file (or conftest.py) found in `repo`, relative to it."""
+    found = next(_test_files(repo), None)
+    return found.relative_to(repo).as_posix() if found is not None else None
 
 
 def _pytest_config(repo: Path, pyproject: dict[str, Any]) -> str | None:

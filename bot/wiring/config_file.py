@@ -13,7 +13,7 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from bot.core.config import REPO_CONFIG_PATH, RepoConfig, Settings
-from bot.core.project_detect import detect_project
+from bot.core.languages.registry import detect_project
 
 Location = tuple[int | str, ...]
 

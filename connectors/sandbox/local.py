@@ -68,7 +68,7 @@ class LocalRunner:
     def run(self, spec: RunSpec) -> RunOutcome:
         with tempfile.TemporaryDirectory(prefix="redfix-run-") as scratch:
             workdir = Path(scratch) / "repo"
-            copy_repository(spec.source, workdir)
+            copy_repository(spec.source, workdir, keep_dependencies=True)
             write_overlay(workdir, spec.overlay)
             report = Path(scratch) / REPORT_NAME
             argv = [part.replace("{report}", str(report)) for part in spec.argv]

@@ -24,13 +24,23 @@ IGNORED_DIRS = frozenset(
 )
 
 
-def _ignore(_directory: str, names: list[str]) -> set[str]:
-    return {name for name in names if name in IGNORED_DIRS}
+# Installed dependencies: what a sandbox on this host runs the tests with, where a
+# container installs its own (`npm ci` in its setup) for its own platform.
+HOST_DEPENDENCY_DIRS = frozenset({"node_modules"})
 
 
-def copy_repository(source: Path, destination: Path) -> None:
-    """Copy the working tree (not its VCS data or caches); symlinks are copied as links."""
-    shutil.copytree(source, destination, symlinks=True, ignore=_ignore, dirs_exist_ok=True)
+def copy_repository(source: Path, destination: Path, *, keep_dependencies: bool = False) -> None:
+    """Copy the working tree (not its VCS data or caches); symlinks are copied as links.
+
+    `keep_dependencies` keeps installed dependencies (`node_modules`) in the copy, for a
+    sandbox that runs the tests on this host with what the repository has installed.
+    """
+    ignored = IGNORED_DIRS - HOST_DEPENDENCY_DIRS if keep_dependencies else IGNORED_DIRS
+
+    def ignore(_directory: str, names: list[str]) -> set[str]:
+        return {name for name in names if name in ignored}
+
+    shutil.copytree(source, destination, symlinks=True, ignore=ignore, dirs_exist_ok=True)
 
 
 def write_overlay(root: Path, overlay: Mapping[str, str]) -> None:

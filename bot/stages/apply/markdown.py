@@ -131,10 +131,20 @@ def path_from_line(line: str) -> str | None:
         if text.startswith(prefix):
             text = text.lstrip(prefix[0]).strip()  # `### src/a.py` as a heading, too
             break
-    text = _LABEL.sub("", text.strip("*_ ")).strip()
+    text = _LABEL.sub("", _without_emphasis(text)).strip()
     text = text.rstrip(":").strip().strip("`'\"*").strip()
     text = _LABEL.sub("", text).strip()
     return text if looks_like_path(text) else None
+
+
+def _without_emphasis(text: str) -> str:
+    """`**a.py**` and `__a.py__` without their emphasis; `__tests__/a.js` and
+    `__init__.py` keep their underscores (they are not around the whole name)."""
+    text = text.strip("* ")
+    lead = len(text) - len(text.lstrip("_"))
+    trail = len(text) - len(text.rstrip("_"))
+    cut = min(lead, trail)
+    return text[cut : len(text) - cut].strip("* ") if cut else text
 
 
 def path_mentioned_in(line: str) -> str | None:

@@ -17,6 +17,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
+from bot.core.languages.registry import language_of_fence
 from bot.core.models import EditKind, FileEdit
 from bot.core.paths import is_test_path
 from bot.stages.apply.markdown import (
@@ -189,16 +190,29 @@ def _code_blocks(lines: Sequence[str], fences: Sequence[Fence]) -> tuple[list[_F
     for fence in fences:
         info_path = path_in_fence_info(fence.info) or ""
         python = fence.language in PYTHON_LANGUAGES or info_path.endswith(".py")
-        if not python and fence.language:
-            continue
         body = [lines[index] for index in fence.body]
         first = body[0].lstrip() if body else ""
-        named_inside = path_from_line(first) if first.startswith("#") else None
+        named_inside = path_from_line(first) if first.startswith(("#", "//")) else None
         path = info_path or named_inside or _named_before(lines, fence.start)
+        if not python and fence.language:
+            problems.extend(_code_in_another_language(fence, path=path))
+            continue
         edits, trouble = parse_code_block(body, path=path, line=fence.start + 1, labelled=python)
         found.append(_Found(fence.start, tuple(edits), False))
         problems.extend(trouble)
     return found, problems
+
+
+def _code_in_another_language(fence: Fence, *, path: str) -> list[str]:
+    """A block of code in a language redfix knows, named for a file, that is neither a
+    SEARCH/REPLACE block nor a diff: said, so the next question asks for one of those."""
+    language = language_of_fence(fence.language)
+    if language is None or language.name == "python" or not path:
+        return []
+    return [
+        f"line {fence.start + 1}: the {fence.language} block for {path} is neither a "
+        "SEARCH/REPLACE block nor a diff; only those change a file in this language"
+    ]
 
 
 def _bare_code(lines: Sequence[str]) -> tuple[list[_Found], list[str]]:

@@ -12,11 +12,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from bot.core.errors import PromptTooLong
-from bot.core.models import ChatMessage, FixCandidate, GenerationOptions, Lessons
+from bot.core.languages.registry import language_of_path
+from bot.core.models import ChatMessage, FileEdit, FixCandidate, GenerationOptions, Lessons
 from bot.core.ports import AIServiceConnector, Progress
 from bot.core.results import TestCase, TestReport
 from bot.core.sourcefiles import is_test_path, read_source
 from bot.stages.apply.parse import finished_part, parse_edits
+from bot.stages.apply.whole_file import whole_file_edit
 from bot.stages.generate.prompting import (
     PreviousAttempt,
     Window,
@@ -102,13 +104,14 @@ def generate(
 
 
 def whole_file_suspect(context: AttemptContext) -> tuple[str, str] | None:
-    """The top-ranked source file and its text, when it is Python and small enough to show
-    whole: a small model fixes a small file better seeing all of it than ranked spans."""
+    """The top-ranked source file and its text, when it is in a language redfix knows and
+    small enough to show whole: a small model fixes a small file better seeing all of it
+    than ranked spans."""
     suspects = [s for s in context.localization.spans if not is_test_path(s.path)]
     if not suspects:
         return None
     path = max(suspects, key=lambda span: span.score).path
-    source = read_source(context.repo, path) if path.endswith(".py") else None
+    source = read_source(context.repo, path) if language_of_path(path) is not None else None
     if source is None or len(source) > MAX_WHOLE_FILE_CHARS:
         return None
     return path, source
@@ -134,7 +137,8 @@ def generate_whole_file(
         return messages if fits else None  # the whole file or nothing
 
     return _ask(prompt_for, (path,), context=context, connector=connector, progress=progress,
-                options=options, window=window, shown=f"showing the whole of {path}")
+                options=options, window=window, shown=f"showing the whole of {path}",
+                whole_file=suspect)
 
 
 def _ask(
@@ -147,9 +151,11 @@ def _ask(
     options: GenerationOptions,
     window: Window,
     shown: str,
+    whole_file: tuple[str, str] | None = None,
 ) -> Generated:
     """Ask with the prompt `prompt_for` fits in the window; on a refusal for length, with
-    a smaller one. `shown` says what the prompt held, for the record when none fitted."""
+    a smaller one. `shown` says what the prompt held, for the record when none fitted;
+    `whole_file` (path, text) when the prompt asked for that file back whole."""
     sent: list[ChatMessage] | None = None
     refusal: PromptTooLong | None = None
     for _ in range(1 + MAX_SHRINKS):
@@ -166,11 +172,25 @@ def _ask(
             progress.stage(f"the prompt did not fit the model's window; shrinking it ({exc})")
             continue
         answer = finished_part(completion.text) if completion.cut else completion.text
-        edits, problems = parse_edits(answer, known_paths=known_paths)
+        edits, problems = _edits_of(answer, known_paths, whole_file=whole_file)
         candidate = FixCandidate(edits, rationale_of(completion.text), completion, problems,
                                  shown=known_paths)
         return Generated(candidate, window)
     return Generated(None, window, _unfit(window, options, refusal, shown))
+
+
+def _edits_of(
+    answer: str, known_paths: tuple[str, ...], *, whole_file: tuple[str, str] | None
+) -> tuple[tuple[FileEdit, ...], tuple[str, ...]]:
+    """The answer's edits; an answer to the whole-file question that holds none of the
+    usual kind may be the file written back whole (outside Python, whose blocks are
+    read definition by definition)."""
+    edits, problems = parse_edits(answer, known_paths=known_paths)
+    if edits or whole_file is None:
+        return edits, problems
+    path, source = whole_file
+    rewritten = whole_file_edit(answer, path=path, source=source)
+    return ((rewritten,), ()) if rewritten is not None else (edits, problems)
 
 
 def _unfit(

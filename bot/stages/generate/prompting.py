@@ -26,7 +26,10 @@ MAX_MESSAGE_CHARS = 1500
 MAX_TRACEBACK_CHARS = 4000
 MAX_FEEDBACK_CHARS = 3000
 MAX_EXAMPLE_CHARS = 2500  # per worked example from fix memory
-LANGUAGES = {".py": "python", ".js": "javascript", ".ts": "typescript", ".go": "go"}
+LANGUAGES = {".py": "python", ".js": "javascript", ".mjs": "javascript", ".cjs": "javascript",
+             ".jsx": "jsx", ".ts": "typescript", ".tsx": "tsx", ".go": "go", ".java": "java"}
+LANGUAGE_NAMES = {"javascript": "JavaScript", "jsx": "JavaScript (JSX)", "typescript": "TypeScript",
+                  "tsx": "TypeScript (TSX)", "go": "Go", "java": "Java"}
 SPAN_BUDGET_CHARS = 12000  # code context of a fix prompt, when the model's window has room
 # Measured with llama-cpp-python's tokenizer (Qwen2.5-Coder) on fix prompts: 3.7 to 4.3
 # characters a token; 3.5 errs towards too many tokens, the safe side for fitting.
@@ -194,7 +197,8 @@ def fix_messages(
         ],
         hint=as_data(hint, secrets),
         example_path=example_path,
-        language=LANGUAGES.get(Path(example_path).suffix, ""),
+        language=(language := LANGUAGES.get(Path(example_path).suffix, "")),
+        language_name=LANGUAGE_NAMES.get(language, language),
         **_lessons_view(lessons or Lessons(), secrets),
     )
     return [ChatMessage("system", render("system.j2")), ChatMessage("user", user)]

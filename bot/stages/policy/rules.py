@@ -11,7 +11,9 @@ module-level statement must keep its tokens (bot.stages.policy.test_freeze); new
 are always welcome. What that admits is also checked for weakening (a new
 conftest hook, a skip) by bot.stages.policy.weakening. Other test files (JS, Go, ...)
 cannot be read that way, so any change to their existing lines counts as a test
-edit; adding lines is allowed. With test edits allowed, none of this is checked.
+edit; adding lines is allowed, unless the language's weakening markers say the
+additions skip or focus tests, or assertions are gone (bot.stages.policy.markers).
+With test edits allowed, none of this is checked.
 """
 
 from __future__ import annotations
@@ -20,8 +22,10 @@ import difflib
 from collections.abc import Iterable, Mapping, Sequence
 from fnmatch import fnmatchcase
 
+from bot.core.languages.registry import language_of_path
 from bot.core.models import PolicyVerdict
 from bot.core.paths import is_protected_path, is_test_path, path_problem
+from bot.stages.policy.markers import marker_weakenings
 from bot.stages.policy.test_freeze import frozen_changes
 from bot.stages.policy.weakening import python_test_weakenings
 
@@ -81,6 +85,11 @@ def _matches(path: str, glob: str) -> bool:
 def _test_violations(path: str, *, before: str | None, after: str) -> list[str]:
     if path.endswith(".py"):
         return _python_test_violations(path, before=before, after=after)
+    language = language_of_path(path)
+    markers = language.weakening if language is not None else None
+    weakened = marker_weakenings(path, before, after, markers) if markers else []
+    if weakened:
+        return [f"{finding} ({_TEST_EDITS_HINT})" for finding in weakened]
     if before is None:
         return []
     changed = _first_changed_line(before, after)

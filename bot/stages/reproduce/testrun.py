@@ -5,21 +5,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
+from bot.core.languages.python import PYTEST_REPORT_ARGS as PYTEST_REPORT_ARGS
+from bot.core.languages.registry import PYTHON, language_of_command, language_of_path
 from bot.core.results import RunOutcome, TestCase, TestReport
 from bot.stages.ingest.junit import parse_report_bytes
 
-PYTEST_REPORT_ARGS = (
-    "-p",
-    "no:cacheprovider",
-    "-o",
-    "junit_family=xunit1",
-    "--junitxml={report}",
-    "-q",
-)
-
 
 def is_pytest(command: Sequence[str]) -> bool:
-    return any(part == "pytest" or part.endswith("/pytest") for part in command)
+    return PYTHON.runs(command)
 
 
 def suite_argv(
@@ -31,14 +24,14 @@ def suite_argv(
 ) -> tuple[str, ...]:
     """The command that runs `node_ids` (all tests when empty) and writes a JUnit report.
 
-    pytest gets its report options appended, and with `hang_after_s` dumps the stacks of
-    a test still running after that long; any other command must place `{report}`
-    itself (and `{tests}` where the selection goes), and cannot leave tests out.
+    A runner redfix knows (pytest, Jest) gets its language's selection and report
+    options, unless the command places the selection itself (`{tests}`); any other
+    command must place `{report}` itself (and `{tests}`), and cannot leave tests out.
     """
-    if is_pytest(command):
-        hang = ("-o", f"faulthandler_timeout={hang_after_s}") if hang_after_s else ()
-        leave_out = [arg for node in deselect for arg in ("--deselect", node)]
-        return (*command, *PYTEST_REPORT_ARGS, *hang, *leave_out, *node_ids)
+    language = language_of_command(command)
+    places_selection = "{tests}" in command and language is not PYTHON  # pytest never did
+    if language is not None and not places_selection:
+        return language.select(command, node_ids, deselect=deselect, hang_after_s=hang_after_s)
     expanded: list[str] = []
     for part in command:
         if part == "{tests}":
@@ -48,27 +41,11 @@ def suite_argv(
     return tuple(expanded)
 
 
-def _module_file(dotted: str, repo: Path) -> tuple[str, list[str]] | None:
-    """Split `pkg.test_mod.TestClass` into (`pkg/test_mod.py`, [`TestClass`])."""
-    parts = dotted.split(".") if dotted else []
-    for cut in range(len(parts), 0, -1):
-        candidate = "/".join(parts[:cut]) + ".py"
-        if (repo / candidate).is_file():
-            return candidate, parts[cut:]
-    return None
-
-
 def node_id(case: TestCase, repo: Path) -> str | None:
-    """The pytest node id of a reported case, or None when its file cannot be found."""
-    located = _module_file(case.classname, repo)
-    if located is None and case.file and (repo / case.file).is_file():
-        module = case.file.removesuffix(".py").replace("/", ".")
-        rest = case.classname.removeprefix(module).strip(".")
-        located = (case.file, rest.split(".") if rest else [])
-    if located is None:
-        return None
-    path, classes = located
-    return "::".join([path, *classes, case.name])
+    """The id the case's runner selects it by (pytest's node id for Python, the default),
+    or None when its file cannot be found."""
+    language = language_of_path(case.file) if case.file else None
+    return (language or PYTHON).node_id(case, repo)
 
 
 def source_of_test(case: TestCase, repo: Path) -> str | None:

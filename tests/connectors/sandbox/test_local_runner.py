@@ -49,6 +49,19 @@ def test_runs_on_a_copy_with_the_overlay_and_reads_the_report(tmp_path):
     assert not (source / "new").exists()
 
 
+def test_the_copy_keeps_installed_node_modules_but_not_caches(tmp_path):
+    source = repo(tmp_path)
+    (source / "node_modules" / "left-pad").mkdir(parents=True)
+    (source / "node_modules" / "left-pad" / "index.js").write_text("module.exports = 1;\n")
+    (source / "__pycache__").mkdir()
+    code = ("import pathlib\n"
+            "print('dependency:', pathlib.Path('node_modules/left-pad/index.js').is_file())\n"
+            "print('cache:', pathlib.Path('__pycache__').exists())\n")
+    outcome = LocalRunner().run(RunSpec(source=source, argv=python(code)))
+    assert "dependency: True" in outcome.output
+    assert "cache: False" in outcome.output
+
+
 def test_no_report_written_gives_none_and_the_exit_code(tmp_path):
     outcome = LocalRunner().run(RunSpec(source=repo(tmp_path), argv=python("raise SystemExit(3)")))
     assert outcome.exit_code == 3

@@ -94,12 +94,18 @@ def test_the_whole_file_shown_is_the_top_ranked_source_file(tmp_path):
     assert found == ("cart.py", "def total(prices):\n    return sum(prices) - 1\n")
 
 
-def test_big_or_non_python_files_are_not_shown_whole(tmp_path):
+def test_big_files_or_files_of_unknown_languages_are_not_shown_whole(tmp_path):
     (tmp_path / "big.py").write_text("x = 1\n" * (MAX_WHOLE_FILE_CHARS // 6 + 1))
-    (tmp_path / "cart.js").write_text("function total() { return 1 }\n")
+    (tmp_path / "cart.rb").write_text("def total = 1\n")
     assert whole_file_suspect(context(tmp_path, span("big.py", 0.9))) is None
-    assert whole_file_suspect(context(tmp_path, span("cart.js", 0.9))) is None
+    assert whole_file_suspect(context(tmp_path, span("cart.rb", 0.9))) is None
     assert whole_file_suspect(context(tmp_path, span("tests/test_cart.py", 0.9))) is None
+
+
+def test_a_small_javascript_file_is_shown_whole(tmp_path):
+    (tmp_path / "cart.js").write_text("function total() { return 1 }\n")
+    found = whole_file_suspect(context(tmp_path, span("cart.js", 0.9)))
+    assert found == ("cart.js", "function total() { return 1 }\n")
 
 
 def test_the_whole_file_prompt_redacts_and_fences_the_source():

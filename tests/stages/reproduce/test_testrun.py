@@ -29,3 +29,13 @@ def test_node_id_from_file_attribute_when_classname_is_not_a_module(tmp_path):
     (tmp_path / "src" / "checks.py").write_text("")
     case = TestCase("Checks", "test_y", Outcome.FAILED, file="src/checks.py")
     assert node_id(case, tmp_path) == "src/checks.py::Checks::test_y"
+
+
+def test_jest_gets_its_selection_from_its_language(tmp_path):
+    (tmp_path / "__tests__").mkdir()
+    (tmp_path / "__tests__" / "cart.test.js").write_text("")
+    case = TestCase("total", "adds", Outcome.FAILED, file="__tests__/cart.test.js")
+    identifier = node_id(case, tmp_path)
+    assert identifier == "__tests__/cart.test.js::total adds"
+    argv = suite_argv(("npx", "jest", "--ci"), node_ids=[identifier])
+    assert argv == ("npx", "jest", "--ci", "-t", "total adds", "--", r"__tests__\/cart\.test\.js")
