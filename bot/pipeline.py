@@ -17,12 +17,23 @@ from pathlib import Path
 from bot.core.config import Settings
 from bot.core.diffs import unified_diff
 from bot.core.errors import RedfixError
+from bot.core.history import CulpritSearch
 from bot.core.models import FixOutcome, FixStatus, Lessons
-from bot.core.ports import AIServiceConnector, LessonRecall, Progress, SandboxRunner, SilentProgress
+from bot.core.ports import (
+    AIServiceConnector,
+    History,
+    LessonRecall,
+    Progress,
+    SandboxRunner,
+    SilentProgress,
+)
 from bot.core.results import TestCase, TestReport
 from bot.core.sourcefiles import read_source
 from bot.stages.baseline.cache import BaselineCache
 from bot.stages.baseline.run import run_baseline
+from bot.stages.culprit.revert import RevertMode, revert_outcome, try_revert
+from bot.stages.culprit.search import Limits
+from bot.stages.culprit.stage import search_culprit
 from bot.stages.generate.ask import AttemptContext
 from bot.stages.generate.write_rationale import write_rationale
 from bot.stages.localize.traceback_localizer import (
@@ -52,6 +63,9 @@ class FixRequest:
     setup: tuple[str, ...] = ()
     dependency_files: tuple[str, ...] = ()
     lessons: Lessons = field(default_factory=Lessons)  # from fix memory: examples, objections
+    good: str = ""  # the last green commit (resolved): the culprit is searched after it
+    revert: RevertMode = "fallback"  # when the culprit's revert is offered
+    bisect: Limits = field(default_factory=Limits)
 
 
 @dataclass
@@ -62,6 +76,7 @@ class Services:
     progress: Progress = field(default_factory=SilentProgress)
     baselines: BaselineCache = field(default_factory=lambda: BaselineCache(None))
     recall: LessonRecall | None = None  # fix memory, asked once the failures are known
+    history: History | None = None  # the repository's commits, for the culprit stage
 
 
 @dataclass
@@ -123,19 +138,45 @@ def _run_stages(request: FixRequest, services: Services, suite: Suite, clock: Cl
             reproduction=verdicts,
             explanation=reproduction_text(verdicts),
         )
+    with clock.measure("culprit"):
+        blamed = _culprit(request, services, suite, targets)
+    culprit = blamed.culprit if blamed else None
     with clock.measure("baseline"):
         baseline = baseline or run_baseline(suite, services.baselines, progress)
     with clock.measure("localize"):
         progress.stage("localize: ranking the code the failures point at")
-        localization = services.localizer.localize(targets, repo=request.repo, suite=suite)
+        localization = services.localizer.localize(
+            targets, repo=request.repo, suite=suite, culprit=culprit
+        )
         progress.stage(f"localize: {describe(localization.method)}")
-    outcome = _repair_loop(request, services, suite, targets, baseline, localization, clock)
-    if outcome.status is FixStatus.FIXED:
+    context = _context(request, targets, baseline, localization, blamed)
+    outcome = _repair_loop(request, services, suite, context, clock)
+    history = services.history
+    if outcome.status is not FixStatus.FIXED and history and culprit and request.revert != "never":
+        with clock.measure("revert"):
+            attempt = try_revert(culprit, context, history=history, suite=suite,
+                                 number=len(outcome.attempts) + 1)
+        outcome = revert_outcome(outcome, attempt, culprit)
+    if outcome.status is FixStatus.FIXED and not outcome.revert:
         outcome = _finish_fix(outcome, request, services, suite, targets[0], clock)
         outcome = _explained(outcome, request, services, targets, clock)
     return replace(
-        outcome, failures=failures, reproduction=verdicts, localizer=localization.method
+        outcome,
+        failures=failures,
+        reproduction=verdicts,
+        localizer=localization.method,
+        culprit=blamed,
     )
+
+
+def _culprit(
+    request: FixRequest, services: Services, suite: Suite, targets: tuple[TestCase, ...]
+) -> CulpritSearch | None:
+    if services.history is None:
+        return None
+    return search_culprit(request.good, targets, suite=suite, history=services.history,
+                          reruns=request.settings.reruns, progress=services.progress,
+                          limits=request.bisect)
 
 
 def _finish_fix(
@@ -232,37 +273,42 @@ def _discover(
     return baseline, baseline.failures
 
 
-def _repair_loop(
+def _context(
     request: FixRequest,
-    services: Services,
-    suite: Suite,
     targets: tuple[TestCase, ...],
     baseline: TestReport,
     localization: Localization,
-    clock: Clock,
-) -> FixOutcome:
-    settings = request.settings
-    if localization.confidence < MIN_CONFIDENCE or not localization.spans:
-        return FixOutcome(
-            FixStatus.LOW_CONFIDENCE,
-            targets,
-            explanation=(
-                "I could not find the code these failures come from (no traceback frame or "
-                "called function in the repository). A hint would help: /redfix fix <hint>."
-            ),
-        )
+    blamed: CulpritSearch | None,
+) -> AttemptContext:
     ids = tuple(i for i in (node_id(case, request.repo) for case in targets) if i)
-    context = AttemptContext(
+    return AttemptContext(
         repo=request.repo,
         failures=targets,
         target_ids=ids,
         baseline=baseline,
         localization=localization,
-        model=settings.model,
-        allow_test_edits=settings.allow_test_edits,
+        model=request.settings.model,
+        allow_test_edits=request.settings.allow_test_edits,
         hint=request.hint,
         secrets=request.secrets,
         lessons=request.lessons,
+        culprit=blamed.culprit if blamed else None,
     )
+
+
+def _repair_loop(
+    request: FixRequest, services: Services, suite: Suite, context: AttemptContext, clock: Clock
+) -> FixOutcome:
+    localization = context.localization
+    if localization.confidence < MIN_CONFIDENCE or not localization.spans:
+        return FixOutcome(
+            FixStatus.LOW_CONFIDENCE,
+            context.failures,
+            explanation=(
+                "I could not find the code these failures come from (no traceback frame or "
+                "called function in the repository). A hint would help: /redfix fix <hint>."
+            ),
+        )
+    settings = request.settings
     rounds = Rounds(context, settings, services.connector, services.progress, suite, clock.measure)
     return conclude(rounds.run())

@@ -54,6 +54,15 @@ def _fix_parser(commands: Any) -> None:
     fix.add_argument("--no-regression-test", dest="regression_test", action="store_const",
                      const=False, help="do not add a regression test to a validated fix")
     fix.add_argument("--hint", default="", help="a hint for the model from a human")
+    fix.add_argument("--good", metavar="REV",
+                     help="the last revision whose tests passed: the commit after it that broke "
+                          "them is found by bisecting, and its change guides the fix")
+    fix.add_argument("--bisect-steps", dest="bisect_steps", type=int, metavar="N",
+                     help="commits the bisection may test, --good included (default 12)")
+    fix.add_argument("--bisect-timeout", dest="bisect_timeout", type=float, metavar="SECONDS",
+                     help="time the bisection may take (default 1800)")
+    fix.add_argument("--no-revert", dest="no_revert", action="store_true",
+                     help="never offer the revert of the culprit when no fix validates")
     _add_output_options(fix, apply_help="commit the fix on a new branch")
 
 

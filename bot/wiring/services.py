@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from connectors.ai.factory import build_connector
+from connectors.git_history import GitHistory
 from connectors.sandbox.factory import runner_for
 
 from bot.core.config import Settings
@@ -58,4 +59,4 @@ def build_services(
         settings.localizer, data_dir=data_dir, chroma_url=env.get("REDFIX_CHROMA_URL")
     )
     baselines = BaselineCache(data_dir / "baselines")
-    return Services(connector, runner, localizer, progress, baselines, recall)
+    return Services(connector, runner, localizer, progress, baselines, recall, GitHistory())

@@ -1,0 +1,52 @@
+"""Offering the revert of the culprit: validated like a candidate fix, marked as a revert."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Literal
+
+from bot.core.diffs import unified_diff
+from bot.core.history import Culprit
+from bot.core.models import Attempt, AttemptStatus, FixOutcome, FixStatus
+from bot.core.ports import History
+from bot.core.sourcefiles import read_source
+from bot.stages.generate.ask import AttemptContext
+from bot.stages.repair.attempt import validate_candidate
+from bot.stages.reproduce.suite import Suite
+
+
+def try_revert(
+    culprit: Culprit, context: AttemptContext, *, history: History, suite: Suite, number: int
+) -> Attempt:
+    """The revert as an attempt: validated when it applies cleanly, the failing tests pass
+    and no other test breaks."""
+    named = f"revert of {culprit.commit.text()}"
+    files = history.reverted(context.repo, culprit.commit.sha)
+    if files is None:
+        return Attempt(number, AttemptStatus.EDIT_DID_NOT_APPLY,
+                       f"{named}: it does not apply cleanly to the failing tree (or it would "
+                       "add or delete files)")
+    patched = dict(files)
+    original = {path: read_source(context.repo, path) for path in patched}
+    diff = unified_diff(original, patched)
+    status, detail, validation = validate_candidate(context, patched, suite=suite)
+    return Attempt(number, status, f"{named}: {detail}", diff, validation=validation,
+                   files=patched)
+
+
+RevertMode = Literal["fallback", "never"]  # fallback: offered when no candidate validates
+
+
+def revert_outcome(outcome: FixOutcome, attempt: Attempt, culprit: Culprit) -> FixOutcome:
+    """The outcome with the revert among its attempts; fixed by it when it validated."""
+    attempts = (*outcome.attempts, attempt)
+    if attempt.status is not AttemptStatus.VALIDATED:
+        note = f"; the {attempt.detail.split(':', 1)[0]} was tried too: {attempt.status}"
+        return replace(outcome, attempts=attempts, explanation=outcome.explanation + note)
+    explanation = (
+        f"No candidate fix passed validation, so this reverts the commit that broke the "
+        f"tests, {culprit.commit.text()}: without it the failing tests pass and no other "
+        "test breaks. Its change may still be wanted: fix it forward and re-land it."
+    )
+    return replace(outcome, status=FixStatus.FIXED, attempts=attempts, patch=attempt.diff,
+                   explanation=explanation, chosen=attempt, revert=True)
