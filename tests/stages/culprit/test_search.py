@@ -6,8 +6,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from connectors.git_history import GitHistory
-from connectors.sandbox.local import LocalRunner
 
 from bot.core.history import Step
 from bot.core.ports import SilentProgress
@@ -15,6 +13,8 @@ from bot.core.results import Outcome, TestCase
 from bot.stages.culprit.search import Limits
 from bot.stages.culprit.stage import search_culprit
 from bot.stages.reproduce.suite import Suite
+from connectors.git_history import GitHistory
+from connectors.sandbox.local import LocalRunner
 from tests.host_pytest import HOST_PYTEST
 from tests.stages.culprit.history_repo import BUG, LATER, UNRELATED, git, history
 
