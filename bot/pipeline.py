@@ -1,9 +1,10 @@
 """The fix pipeline: every entry point builds a FixRequest and calls `run_fix`.
 
-ingest -> reproduce -> baseline -> localize -> (generate -> apply -> policy ->
-validate) x attempts -> regression test -> coverage -> rationale -> outcome. Each stage
-is a function of values; the ports (model connector, sandbox runner, localizer,
-progress) are injected.
+ingest -> reproduce -> culprit -> baseline -> localize -> (generate -> apply -> policy ->
+validate) x attempts -> regression test -> coverage -> rationale -> outcome; when no
+candidate validates, the culprit's revert is validated instead. Each stage is a function
+of values; the ports (model connector, sandbox runner, localizer, history, progress) are
+injected.
 """
 
 from __future__ import annotations

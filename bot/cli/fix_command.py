@@ -62,6 +62,8 @@ def build_request(args: argparse.Namespace, env: Mapping[str, str]) -> FixReques
     good = GitHistory().resolve(repo, args.good) if args.good is not None else ""
     request = fix_request(repo, settings, reports=reports, secrets=known_secrets(env),
                           hint=args.hint, good=good)
+    if args.bisect_steps is not None and args.bisect_steps < 2:
+        raise UsageError(f"--bisect-steps {args.bisect_steps}: at least 2 (--good and a commit)")
     limits = Limits(args.bisect_steps or LIMITS.max_steps,
                     args.bisect_timeout or LIMITS.max_seconds)
     return replace(request, bisect=limits, revert="never" if args.no_revert else "fallback")

@@ -66,8 +66,15 @@ def _search(
         return CulpritSearch(good, None, f"--good {good[:12]} is not an ancestor of HEAD "
                              "(history rewritten, or another branch): no range to search")
     commits = history.commits(repo, good, head)
+    first: tuple[tuple[str, Step], ...] = ()
+    if history.diff(repo, head, None, context=0).strip():  # the failing tree is not HEAD
+        first = ((head, probe(Commit(head, "", "HEAD, without the uncommitted changes"))),)
+        if first[0][1] is not Step.BAD:
+            return CulpritSearch(good, None, "the failing tests do not fail at HEAD: the "
+                                 "uncommitted changes broke them (or HEAD cannot be tested)",
+                                 first)
     verdict = probe(Commit(good, "", "the last green revision"))
-    first = ((good, verdict),)
+    first = (*first, (good, verdict))
     if verdict is not Step.GOOD:
         told = "fail there too: the failure is older" if verdict is Step.BAD else (
             "could not be run there (no report, a test missing, or flaky)")

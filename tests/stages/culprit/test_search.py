@@ -117,3 +117,22 @@ def test_an_unknown_good_revision_is_named(tmp_path, revision):
     history(tmp_path / "repo")
     with pytest.raises(Exception, match=f"--good '?{revision}"):
         GitHistory().resolve(tmp_path / "repo", revision)
+
+
+def test_uncommitted_changes_that_break_the_test_are_not_blamed_on_a_commit(tmp_path):
+    repo = tmp_path / "repo"
+    shas = history(repo, *UNRELATED)
+    (repo / "shapes" / "area.py").write_text(BUG[1]["shapes/area.py"])
+    found = search(repo, shas[0])
+    assert found.culprit is None
+    assert found.steps == ((shas[-1], Step.GOOD),)
+    assert "the uncommitted changes broke them" in found.note
+
+
+def test_uncommitted_changes_elsewhere_leave_the_bisection_as_it_was(tmp_path):
+    repo = tmp_path / "repo"
+    shas = history(repo, UNRELATED[0], BUG, LATER[0])
+    (repo / "README.md").write_text("shapes, edited\n")
+    found = search(repo, shas[0])
+    assert found.culprit is not None and found.culprit.commit.sha == shas[2]
+    assert found.steps[0] == (shas[-1], Step.BAD), "HEAD is tested first when the tree differs"
