@@ -68,14 +68,15 @@ def _hunk(header: re.Match[str], body: list[str]) -> tuple[Hunk, int]:
 
 def changed_lines(diff: str) -> dict[str, set[int]]:
     """New-side lines each file's change added or replaced; where it only deleted, the line
-    that now stands in the deleted lines' place."""
+    just before the deleted ones (in the same function when a function lost a statement,
+    its first, middle or last)."""
     changed: dict[str, set[int]] = {}
     for path, hunks in hunks_by_file(diff).items():
         lines: set[int] = set()
         for hunk in hunks:
             lines.update(hunk.added)
             if not hunk.added and hunk.old_count:
-                lines.add(max(hunk.new_start, 1) if hunk.new_count else hunk.new_start + 1)
+                lines.add(max(hunk.new_start, 1))
         changed[path] = lines
     return changed
 

@@ -45,12 +45,12 @@ deleted file mode 100644
 
 
 def test_added_lines_and_the_place_of_deleted_ones():
-    assert changed_lines(CULPRIT) == {"pkg/mod.py": {2, 8, 19, 20}, "pkg/new.py": {1, 2}}
+    assert changed_lines(CULPRIT) == {"pkg/mod.py": {2, 7, 19, 20}, "pkg/new.py": {1, 2}}
 
 
 def test_lines_move_with_later_insertions_and_rewrites():
     moved = carried(changed_lines(CULPRIT), LATER)
-    assert moved == {"pkg/mod.py": (5, 11, 22, 23)}, "pkg/new.py was deleted since"
+    assert moved == {"pkg/mod.py": (5, 10, 22, 23)}, "pkg/new.py was deleted since"
 
 
 def test_no_later_change_keeps_the_numbers():
