@@ -76,21 +76,21 @@ def _search(
     verdict = probe(Commit(good, "", "the last green revision"))
     first = (*first, (good, verdict))
     if verdict is not Step.GOOD:
-        told = "fail there too: the failure is older" if verdict is Step.BAD else (
-            "could not be run there (no report, a test missing, or flaky)")
-        return CulpritSearch(good, None, f"the failing tests {told} than --good {good[:12]}",
-                             first)
+        told = (f"fail at --good {good[:12]} too: the failure is older than it"
+                if verdict is Step.BAD else f"could not be run at --good {good[:12]} (no "
+                "report: it does not build; a failing test missing; or the runs disagreed)")
+        return CulpritSearch(good, None, f"the failing tests {told}", first)
     if len(commits) == 1:
         culprit = culprit_of(commits[0], history=history, repo=probe.repo)
         return CulpritSearch(good, culprit, "the only commit after --good", first, commits[:1])
-    found = bisect(commits, probe, max_steps=limits.max_steps - 1,
+    found = bisect(commits, probe, max_steps=limits.max_steps - len(first),
                    out_of_time=lambda: clock() - started > limits.max_seconds)
     steps = first + found.steps
     if found.first_bad is None:
         return CulpritSearch(good, None, _undecided(found.suspects, found.bounded, limits),
                              steps, found.suspects, bounded=found.bounded)
     culprit = culprit_of(found.first_bad, history=history, repo=probe.repo)
-    note = f"bisected {len(commits)} commits in {len(steps)} test run(s)"
+    note = f"bisected {len(commits)} commits, {len(steps)} of them tested"
     return CulpritSearch(good, culprit, note, steps, found.suspects)
 
 
@@ -99,7 +99,8 @@ def _undecided(suspects: tuple[Commit, ...], bounded: bool, limits: Limits) -> s
     if bounded:
         return (f"the bisection stopped at its limit ({limits.max_steps} steps or "
                 f"{limits.max_seconds:g}s) with {len(suspects)} commits left: {names}")
-    return f"the first bad commit is one of {names}: the others could not be tested (skipped)"
+    return (f"the first bad commit is one of {names}: the commits among them that could "
+            "not be tested were skipped")
 
 
 def culprit_of(commit: Commit, *, history: History, repo: Path) -> Culprit:

@@ -59,7 +59,7 @@ def test_skipped_commits_next_to_the_culprit_leave_it_undecided(tmp_path):
     found = search(tmp_path / "repo", shas[0])
     assert found.culprit is None
     assert [c.sha for c in found.suspects] == shas[2:]
-    assert "could not be tested (skipped)" in found.note
+    assert "that could not be tested were skipped" in found.note
 
 
 def test_one_commit_after_good_is_the_culprit(tmp_path):
@@ -103,7 +103,7 @@ def test_a_good_revision_where_the_test_fails_too_is_said(tmp_path):
     found = search(tmp_path / "repo", shas[1])
     assert found.culprit is None
     assert found.steps == ((shas[1], Step.BAD),)
-    assert "fail there too: the failure is older than --good" in found.note
+    assert f"fail at --good {shas[1][:12]} too: the failure is older" in found.note
 
 
 def test_no_good_revision_says_the_culprit_was_not_looked_for(tmp_path):
@@ -136,3 +136,10 @@ def test_uncommitted_changes_elsewhere_leave_the_bisection_as_it_was(tmp_path):
     found = search(repo, shas[0])
     assert found.culprit is not None and found.culprit.commit.sha == shas[2]
     assert found.steps[0] == (shas[-1], Step.BAD), "HEAD is tested first when the tree differs"
+
+
+def test_a_good_revision_that_does_not_build_is_said(tmp_path):
+    shas = history(tmp_path / "repo", BROKEN_BUILD, FIXED_BUILD, BUG)
+    found = search(tmp_path / "repo", shas[1])
+    assert found.culprit is None and found.steps == ((shas[1], Step.SKIP),)
+    assert f"could not be run at --good {shas[1][:12]} (no report" in found.note

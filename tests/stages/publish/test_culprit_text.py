@@ -12,7 +12,7 @@ from tests.app.test_publishing import FIXED, JOB
 
 COMMIT = Commit("b" * 40, "Ada <ada@example.org>", "catalog: pages from zero")
 FOUND = CulpritSearch("a" * 40, Culprit(COMMIT, "diff --git ...", {"bookshop/catalog.py": (30,)}),
-                      "bisected 6 commits in 4 test run(s)", (("a" * 40, Step.GOOD),),
+                      "bisected 6 commits, 4 of them tested", (("a" * 40, Step.GOOD),),
                       (COMMIT,), 3.25)
 NONE_GIVEN = CulpritSearch("", None, "no last green revision was given (--good REV)")
 
@@ -20,7 +20,7 @@ NONE_GIVEN = CulpritSearch("", None, "no last green revision was given (--good R
 def test_the_summary_and_the_pull_request_name_the_culprit():
     outcome = replace(FIXED, culprit=FOUND)
     line = ('culprit: bbbbbbbbbbbb "catalog: pages from zero" by Ada <ada@example.org> broke the '
-            "failing tests (bisected 6 commits in 4 test run(s), 3.2s); it changed "
+            "failing tests (bisected 6 commits, 4 of them tested, 3.2s); it changed "
             "bookshop/catalog.py (1 line(s))")
     assert line in summary(outcome).splitlines()
     plan = pull_request_plan(JOB, outcome, test_command=("pytest",))
