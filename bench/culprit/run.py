@@ -167,7 +167,7 @@ def run_project(project: Project, *, mutants: int, seed: int) -> list[dict[str, 
             results.append(result)
             print(f"  {project.name} {mutation.function}: culprit "
                   f"{'found' if result['found'] else 'MISSED'} in {result['bisect_s']}s "
-                  f"({result['runs']} runs)", flush=True)
+                  f"({result['runs']} commits tested)", flush=True)
     return results
 
 
@@ -177,7 +177,7 @@ def top(results: list[dict[str, Any]], key: str, k: int) -> str:
 
 
 def table(results: list[dict[str, Any]]) -> str:
-    header = ("| project | mutants | culprit found | bisect s (median) | runs (median) | "
+    header = ("| project | mutants | culprit found | bisect s (median) | commits tested (median) | "
               "hybrid top-1 / top-5 without | with culprit | traceback top-1 / top-5 without "
               "| with culprit |")
     rows = [header, "|" + " --- |" * 9]

@@ -19,7 +19,6 @@ from bot.core.results import CodeSpan
 from bot.core.sourcefiles import is_test_path, read_source
 
 SMALL_DIFF_LINES = 20
-FIRST_SCORE = 2.0  # above any traceback frame (at most 1.0, plus merges)
 CHANGED_SCORE = 0.5  # below a called function (0.8), above the failing test (0.3)
 
 
@@ -36,15 +35,17 @@ def culprit_ranked(
         return list(spans)
     tag = f"changed by the culprit {culprit.commit.short}"
     small = culprit.changed_lines <= SMALL_DIFF_LINES
+    # Scores grow with every failing test that reaches a span: "first" is above them all.
+    first = 1.0 + max((span.score for span in spans), default=1.0)
     ranked: list[CodeSpan] = []
     for span in spans:
         changed = culprit.lines.get(span.path, ())
         if changed and not is_test_path(span.path) and _overlaps(span, changed):
-            span = replace(span, score=FIRST_SCORE + span.score, why=(*span.why, tag))
+            span = replace(span, score=first + span.score, why=(*span.why, tag))
         ranked.append(span)
     for found in changed_definitions(culprit, repo=repo):
         if not any(s.path == found.path and s.start == found.start for s in ranked):
-            score = FIRST_SCORE if small else CHANGED_SCORE
+            score = first if small else CHANGED_SCORE
             ranked.append(replace(found, score=score, why=(tag,)))
     return sorted(ranked, key=lambda s: (-s.score, s.path, s.start))
 

@@ -69,3 +69,13 @@ def test_the_hybrid_localizer_fuses_the_culprit_as_a_signal(repo):
     assert [r.signal for r in blamed.rankings][-1] == "culprit"
     assert blamed.ranked[0].span.symbol == "describe"
     assert "rectangle" in [r.span.symbol for r in blamed.ranked[:3]], "still a close second"
+
+
+def test_first_means_above_a_span_many_failing_tests_reached(repo):
+    many = [RECTANGLE, *(TestCase("tests.test_shapes", f"test_rectangle[{n}]", Outcome.FAILED,
+                                  file="tests/test_shapes.py") for n in range(40))]
+    plain = TracebackLocalizer().localize(many, repo=repo).spans
+    assert plain[0].symbol == "rectangle" and plain[0].score > 4, "merged 41 times"
+    spans = TracebackLocalizer().localize(many, repo=repo,
+                                          culprit=culprit({"shapes/names.py": (5,)})).spans
+    assert spans[0].symbol == "describe" and spans[0].score > plain[0].score
