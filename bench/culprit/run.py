@@ -6,8 +6,10 @@ commits (a comment appended to another module), the mutant's commit, AFTER unrel
 commits (the first puts a comment at the top of the mutated module, so its lines move).
 redfix's culprit stage then bisects the failing tests from the first commit to HEAD in the
 local sandbox, and both localizers rank the code with and without the culprit's lines.
+With `--noise N` the mutant's commit also puts a comment into N other functions (of any
+module, the mutated one included): a larger culprit diff, most of it innocent.
 
-    python -m bench.culprit.run [--only inflection] [--mutants 8] [--json results.json]
+    python -m bench.culprit.run [--only inflection] [--mutants 8] [--noise 3] [--json F]
 
 Reported per project: culprit found (the exact commit), bisect time and test runs, and
 top-1 / top-5 of the mutated function for the hybrid localizer (traceback, test calls,
@@ -18,6 +20,7 @@ culprit signal.
 from __future__ import annotations
 
 import argparse
+import ast
 import json
 import random
 import shutil
@@ -75,10 +78,45 @@ def noted(repo: Path, path: str, number: int, *, top: bool = False) -> dict[str,
     return {path: note + text if top else text.rstrip("\n") + "\n" + note}
 
 
+def touch_function(text: str, rng: random.Random, avoid: int) -> tuple[str, int | None]:
+    """`text` with a comment put at the top of one random function body (not the one
+    holding line `avoid`), and the line it went in at (None when no function fits)."""
+    functions = [
+        node for node in ast.walk(ast.parse(text))
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)
+        and node.body[0].lineno > node.lineno
+        and not node.lineno <= avoid <= (node.end_lineno or node.lineno)
+    ]
+    if not functions:
+        return text, None
+    first = rng.choice(functions).body[0]
+    lines = text.split("\n")
+    lines.insert(first.lineno - 1, " " * first.col_offset + "# reviewed in passing")
+    return "\n".join(lines), first.lineno
+
+
+def bug_commit_files(
+    repo: Path, modules: list[str], mutation: Mutation, rng: random.Random, noise: int
+) -> tuple[dict[str, str], int]:
+    """The mutant's files, `noise` other functions touched too; how far its line moved."""
+    files = {mutation.path: mutation.apply((repo / mutation.path).read_text())}
+    moved = 0
+    for _ in range(noise):
+        path = rng.choice(modules)
+        text = files.get(path) or (repo / path).read_text()
+        avoid = mutation.line + moved if path == mutation.path else 0
+        files[path], at = touch_function(text, rng, avoid)
+        if path == mutation.path and at is not None and at <= mutation.line + moved:
+            moved += 1
+    return files, moved
+
+
 def build_history(
-    work: Path, tree: Path, modules: list[str], mutation: Mutation, rng: random.Random
-) -> tuple[Path, list[str], str]:
-    """The repository, its commits (green first) and the mutant's commit."""
+    work: Path, tree: Path, modules: list[str], mutation: Mutation, rng: random.Random,
+    noise: int = 0,
+) -> tuple[Path, list[str], str, int]:
+    """The repository, its commits (green first), the mutant's commit, and the line the
+    mutated line stands at in the last commit."""
     repo = work / "repo"
     shutil.copytree(tree, repo)
     git(repo, "init", "-q", "-b", "main")
@@ -86,14 +124,14 @@ def build_history(
     others = [m for m in modules if m != mutation.path] or [mutation.path]
     for number in range(BEFORE):
         shas.append(commit(repo, f"chore: note {number}", noted(repo, rng.choice(others), number)))
-    mutated = mutation.apply((repo / mutation.path).read_text())
-    bug = commit(repo, f"change {mutation.function}", {mutation.path: mutated})
+    files, moved = bug_commit_files(repo, modules, mutation, rng, noise)
+    bug = commit(repo, f"change {mutation.function}", files)
     shas.append(bug)
     for number in range(AFTER):
         path = mutation.path if number == 0 else rng.choice(others)
         shas.append(commit(repo, f"chore: later {number}",
                            noted(repo, path, BEFORE + number, top=number == 0)))
-    return repo, shas, bug
+    return repo, shas, bug, mutation.line + moved + 1  # the first later commit adds a line
 
 
 def rank_of_span(spans: Any, path: str, line: int) -> int | None:
@@ -126,9 +164,10 @@ def localize(project: Project, repo: Path, failures: tuple[TestCase, ...],
 
 
 def run_mutant(project: Project, tree: Path, modules: list[str], mutation: Mutation,
-               rng: random.Random) -> dict[str, Any] | None:
+               rng: random.Random, noise: int) -> dict[str, Any] | None:
     with tempfile.TemporaryDirectory(prefix="redfix-culprit-bench-") as scratch:
-        repo, shas, bug = build_history(Path(scratch), tree, modules, mutation, rng)
+        repo, shas, bug, line = build_history(Path(scratch), tree, modules, mutation, rng,
+                                              noise)
         suite = Suite(LocalRunner(isolate_network=False), repo, command_for(project), TIMEOUT_S)
         report = suite.run().report
         failures = report.failures if report else ()
@@ -145,12 +184,12 @@ def run_mutant(project: Project, tree: Path, modules: list[str], mutation: Mutat
             "found": culprit is not None and culprit.commit.sha == bug,
             "note": found.note, "bisect_s": round(seconds, 2), "runs": len(found.steps),
         }
-        line = mutation.line + 1  # the first later commit put a line above it
+        result["culprit_lines"] = culprit.changed_lines if culprit else 0
         result.update(localize(project, repo, failures, culprit, mutation.path, line))
         return result
 
 
-def run_project(project: Project, *, mutants: int, seed: int) -> list[dict[str, Any]]:
+def run_project(project: Project, *, mutants: int, seed: int, noise: int) -> list[dict[str, Any]]:
     tree = source_tree(project)
     modules = mutable_modules(project, tree)
     rng = random.Random(seed)
@@ -162,7 +201,7 @@ def run_project(project: Project, *, mutants: int, seed: int) -> list[dict[str, 
         if (mutation.path, mutation.function) in used:
             continue
         used.add((mutation.path, mutation.function))
-        result = run_mutant(project, tree, modules, mutation, rng)
+        result = run_mutant(project, tree, modules, mutation, rng, noise)
         if result is not None:
             results.append(result)
             print(f"  {project.name} {mutation.function}: culprit "
@@ -206,12 +245,15 @@ def main() -> None:
     parser.add_argument("--mutants", type=int, default=8, help="per project")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--json", type=Path, help="write every mutant's result here")
+    parser.add_argument("--noise", type=int, default=0, metavar="N",
+                        help="the bug's commit also touches N other functions (a comment)")
     args = parser.parse_args()
     names = args.only or list(DEFAULT_PROJECTS)
     results: list[dict[str, Any]] = []
     for project in PROJECTS:
         if project.name in names:
-            results += run_project(project, mutants=args.mutants, seed=args.seed)
+            results += run_project(project, mutants=args.mutants, seed=args.seed,
+                                   noise=args.noise)
     if args.json:
         args.json.write_text(json.dumps(results, indent=1) + "\n")
     print(table(results) if results else "no mutant broke a test")
