@@ -100,6 +100,9 @@ def test_an_unknown_good_revision_is_bad_input(scripted_model, tmp_path, capsys)
     code, result = fix(repo, scripted_model, tmp_path, "--good", "nosuchrev")
     assert code == 2 and result == {}
     assert "--good nosuchrev: no such revision" in capsys.readouterr().err
+    code, _ = fix(repo, scripted_model, tmp_path, "--good", "HEAD~1", "--bisect-steps", "1")
+    assert code == 2
+    assert "--bisect-steps 1: at least 2" in capsys.readouterr().err
 
 
 def test_without_good_the_outcome_says_no_culprit_was_looked_for(scripted_model, tmp_path):
