@@ -11,6 +11,7 @@ from bot.core.models import Attempt, AttemptStatus, FixOutcome, FixStatus
 from bot.core.ports import History
 from bot.core.sourcefiles import read_source
 from bot.stages.generate.ask import AttemptContext
+from bot.stages.policy.rules import check_policy
 from bot.stages.repair.attempt import validate_candidate
 from bot.stages.reproduce.suite import Suite
 
@@ -29,6 +30,10 @@ def try_revert(
     patched = dict(files)
     original = {path: read_source(context.repo, path) for path in patched}
     diff = unified_diff(original, patched)
+    verdict = check_policy(original, patched, allow_test_edits=context.allow_test_edits)
+    if not verdict.allowed:  # a revert of a test change would make the test pass by itself
+        return Attempt(number, AttemptStatus.POLICY_REJECTED,
+                       f"{named}: {'; '.join(verdict.violations)}", diff)
     status, detail, validation = validate_candidate(context, patched, suite=suite)
     return Attempt(number, status, f"{named}: {detail}", diff, validation=validation,
                    files=patched)
