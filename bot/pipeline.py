@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -139,7 +139,7 @@ def _run_stages(request: FixRequest, services: Services, suite: Suite, clock: Cl
             reproduction=verdicts,
             explanation=reproduction_text(verdicts),
         )
-    with clock.measure("culprit"):
+    with clock.measure("culprit") if request.good else nullcontext():  # timed when searched
         blamed = _culprit(request, services, suite, targets)
     culprit = blamed.culprit if blamed else None
     with clock.measure("baseline"):

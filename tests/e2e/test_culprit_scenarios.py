@@ -60,6 +60,7 @@ def test_the_culprit_is_named_and_its_diff_is_in_the_prompt(scripted_model, tmp_
     assert culprit["commit"]["author"] == "Ada Lovelace <ada@example.org>"
     assert culprit["commit"]["message"] == "area: a simpler rectangle"
     assert culprit["commit"]["lines"] == {"shapes/area.py": [11]}
+    assert result["timings"]["culprit"] > 0
     prompt = scripted_model.prompts()[0]
     assert "## The change that broke these tests" in prompt
     assert shas[3][:12] in prompt and "+    return width + height" in prompt
@@ -113,4 +114,5 @@ def test_without_good_the_outcome_says_no_culprit_was_looked_for(scripted_model,
     assert code == 0
     assert result["culprit"]["commit"] is None
     assert "--good REV" in result["culprit"]["note"]
+    assert "culprit" not in result["timings"], "nothing was searched"
     assert "The change that broke" not in scripted_model.prompts()[0]
