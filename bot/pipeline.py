@@ -32,7 +32,7 @@ from bot.core.results import TestCase, TestReport
 from bot.core.sourcefiles import read_source
 from bot.stages.baseline.cache import BaselineCache
 from bot.stages.baseline.run import run_baseline
-from bot.stages.culprit.revert import RevertMode, revert_outcome, try_revert
+from bot.stages.culprit.revert import RevertMode, repair_or_revert
 from bot.stages.culprit.search import Limits
 from bot.stages.culprit.stage import search_culprit
 from bot.stages.generate.ask import AttemptContext
@@ -151,13 +151,14 @@ def _run_stages(request: FixRequest, services: Services, suite: Suite, clock: Cl
         )
         progress.stage(f"localize: {describe(localization.method)}")
     context = _context(request, targets, baseline, localization, blamed)
-    outcome = _repair_loop(request, services, suite, context, clock)
-    history = services.history
-    if outcome.status is not FixStatus.FIXED and history and culprit and request.revert != "never":
-        with clock.measure("revert"):
-            attempt = try_revert(culprit, context, history=history, suite=suite,
-                                 number=len(outcome.attempts) + 1)
-        outcome = revert_outcome(outcome, attempt, culprit)
+    outcome = repair_or_revert(
+        lambda: _repair_loop(request, services, suite, context, clock),
+        culprit,
+        context,
+        mode=request.revert,
+        history=services.history,
+        suite=suite,
+    )
     if outcome.status is FixStatus.FIXED and not outcome.revert:
         outcome = _finish_fix(outcome, request, services, suite, targets[0], clock)
         outcome = _explained(outcome, request, services, targets, clock)

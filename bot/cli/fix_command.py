@@ -66,7 +66,7 @@ def build_request(args: argparse.Namespace, env: Mapping[str, str]) -> FixReques
         raise UsageError(f"--bisect-steps {args.bisect_steps}: at least 2 (--good and a commit)")
     limits = Limits(args.bisect_steps or LIMITS.max_steps,
                     args.bisect_timeout or LIMITS.max_seconds)
-    return replace(request, bisect=limits, revert="never" if args.no_revert else "fallback")
+    return replace(request, bisect=limits, revert=args.revert)
 
 
 def write_outputs(

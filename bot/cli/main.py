@@ -61,8 +61,9 @@ def _fix_parser(commands: Any) -> None:
                      help="commits the bisection may test, --good included (default 12)")
     fix.add_argument("--bisect-timeout", dest="bisect_timeout", type=float, metavar="SECONDS",
                      help="time the bisection may take (default 1800)")
-    fix.add_argument("--no-revert", dest="no_revert", action="store_true",
-                     help="never offer the revert of the culprit when no fix validates")
+    fix.add_argument("--revert", choices=["fallback", "first", "never"], default="fallback",
+                     help="the culprit's revert: validated when no candidate fix does "
+                          "(fallback), before asking the model (first), or never")
     _add_output_options(fix, apply_help="commit the fix on a new branch")
 
 

@@ -81,6 +81,7 @@ def test_without_a_validated_fix_the_revert_of_the_culprit_is_offered(
     assert revert["detail"].startswith(f"revert of {shas[3][:12]}")
     assert "-    return width + height\n+    return width * height" in result["patch"]
     assert "reverts the commit that broke the tests" in result["explanation"]
+    assert "(no candidate fix passed validation)" in result["explanation"]
     assert "REVERT of the culprit" in capsys.readouterr().out
     assert (repo / "shapes" / "area.py").read_text().count("width + height") == 1, (
         "the repository is untouched")
@@ -90,9 +91,30 @@ def test_no_revert_when_told_not_to(scripted_model, tmp_path):
     repo = tmp_path / "repo"
     shas = history(repo, *UNRELATED, BUG)
     scripted_model.script(WRONG, WRONG, WRONG)
-    code, result = fix(repo, scripted_model, tmp_path, "--good", shas[0], "--no-revert")
+    code, result = fix(repo, scripted_model, tmp_path, "--good", shas[0], "--revert", "never")
     assert code == 1 and result["status"] == "not-fixed" and not result["revert"]
     assert result["culprit"]["commit"]["sha"] == shas[3]
+
+
+def test_revert_first_validates_the_revert_without_asking_the_model(scripted_model, tmp_path):
+    repo = tmp_path / "repo"
+    shas = history(repo, *UNRELATED, BUG, *LATER)
+    code, result = fix(repo, scripted_model, tmp_path, "--good", shas[0], "--revert", "first")
+    assert code == 0 and result["status"] == "fixed" and result["revert"]
+    assert [(a["number"], a["status"]) for a in result["attempts"]] == [(0, "validated")]
+    assert "(the configuration asks for the revert first)" in result["explanation"]
+    assert scripted_model.requests == [], "the model was never asked"
+
+
+def test_revert_first_that_does_not_validate_leaves_it_to_the_model(scripted_model, tmp_path):
+    repo = tmp_path / "repo"
+    rewritten = BUG[1]["shapes/area.py"].replace("width + height", "(width + height)")
+    shas = history(repo, *UNRELATED, BUG, ("area: brackets", {"shapes/area.py": rewritten}))
+    scripted_model.script(FIX.replace("    return width + height", "    return (width + height)"))
+    code, result = fix(repo, scripted_model, tmp_path, "--good", shas[0], "--revert", "first")
+    assert code == 0 and result["status"] == "fixed" and not result["revert"]
+    assert [a["status"] for a in result["attempts"]] == ["edit-did-not-apply", "validated"]
+    assert result["attempts"][0]["detail"].startswith(f"revert of {shas[3][:12]}")
 
 
 def test_an_unknown_good_revision_is_bad_input(scripted_model, tmp_path, capsys):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 from typing import Literal
 
@@ -39,19 +40,50 @@ def try_revert(
                    files=patched)
 
 
-RevertMode = Literal["fallback", "never"]  # fallback: offered when no candidate validates
+# fallback: offered when no candidate validates; first: tried before asking the model
+RevertMode = Literal["fallback", "first", "never"]
 
 
-def revert_outcome(outcome: FixOutcome, attempt: Attempt, culprit: Culprit) -> FixOutcome:
+def repair_or_revert(
+    repair: Callable[[], FixOutcome],
+    culprit: Culprit | None,
+    context: AttemptContext,
+    *,
+    mode: RevertMode,
+    history: History | None,
+    suite: Suite,
+) -> FixOutcome:
+    """The repair loop's outcome, with the culprit's revert tried first or as a fallback
+    (`mode`) when there is a culprit and a history to revert it in."""
+    if culprit is None or history is None or mode == "never":
+        return repair()
+    if mode == "first":
+        attempt = try_revert(culprit, context, history=history, suite=suite, number=0)
+        if attempt.status is AttemptStatus.VALIDATED:
+            return revert_outcome(FixOutcome(FixStatus.NOT_FIXED, context.failures), attempt,
+                                  culprit, why="the configuration asks for the revert first")
+        outcome = repair()
+        return replace(outcome, attempts=(attempt, *outcome.attempts))
+    outcome = repair()
+    if outcome.status is FixStatus.FIXED:
+        return outcome
+    attempt = try_revert(culprit, context, history=history, suite=suite,
+                         number=len(outcome.attempts) + 1)
+    return revert_outcome(outcome, attempt, culprit, why="no candidate fix passed validation")
+
+
+def revert_outcome(
+    outcome: FixOutcome, attempt: Attempt, culprit: Culprit, *, why: str
+) -> FixOutcome:
     """The outcome with the revert among its attempts; fixed by it when it validated."""
     attempts = (*outcome.attempts, attempt)
     if attempt.status is not AttemptStatus.VALIDATED:
         note = f"; the {attempt.detail.split(':', 1)[0]} was tried too: {attempt.status}"
         return replace(outcome, attempts=attempts, explanation=outcome.explanation + note)
     explanation = (
-        f"No candidate fix passed validation, so this reverts the commit that broke the "
-        f"tests, {culprit.commit.text()}: without it the failing tests pass and no other "
-        "test breaks. Its change may still be wanted: fix it forward and re-land it."
+        f"This reverts the commit that broke the tests, {culprit.commit.text()} ({why}): "
+        "without it the failing tests pass and no other test breaks. Its change may still "
+        "be wanted: fix it forward and re-land it."
     )
     return replace(outcome, status=FixStatus.FIXED, attempts=attempts, patch=attempt.diff,
                    explanation=explanation, chosen=attempt, revert=True)
