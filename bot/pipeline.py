@@ -2,7 +2,7 @@
 
 ingest -> reproduce -> culprit -> baseline -> localize -> (generate -> apply -> policy ->
 validate) x attempts -> regression test -> coverage -> rationale -> outcome; when no
-candidate validates, the culprit's revert is validated instead. Each stage is a function
+candidate validates (or first, by request), the culprit's revert is. Each stage is a function
 of values; the ports (model connector, sandbox runner, localizer, history, progress) are
 injected.
 """
