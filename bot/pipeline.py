@@ -1,26 +1,29 @@
 """The fix pipeline: every entry point builds a FixRequest and calls `run_fix`.
 
-ingest -> reproduce -> baseline -> localize -> (generate -> apply -> policy ->
-validate) x attempts -> regression test -> coverage -> rationale -> outcome. Each stage
-is a function of values; the ports (model connector, sandbox runner, localizer,
-progress) are injected.
+ingest -> reproduce -> culprit -> baseline -> localize -> (generate -> apply -> policy ->
+validate) x attempts -> regression test -> coverage -> rationale -> outcome; when no
+candidate validates (or first, by request), the culprit's revert is. Each stage is a function
+of values; the ports (model connector, sandbox runner, localizer, history, progress) are
+injected.
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from bot.core.config import Settings, Task
 from bot.core.diffs import unified_diff
 from bot.core.errors import RedfixError
+from bot.core.history import CulpritSearch
 from bot.core.models import FixOutcome, FixStatus, Lessons
 from bot.core.ports import (
     AIServiceConnector,
     FailureGate,
+    History,
     LessonRecall,
     Progress,
     SandboxRunner,
@@ -30,6 +33,9 @@ from bot.core.results import TestCase, TestReport
 from bot.core.sourcefiles import read_source
 from bot.stages.baseline.cache import BaselineCache
 from bot.stages.baseline.run import run_baseline
+from bot.stages.culprit.revert import RevertMode, repair_or_revert
+from bot.stages.culprit.search import Limits
+from bot.stages.culprit.stage import search_culprit
 from bot.stages.generate.ask import AttemptContext
 from bot.stages.generate.write_rationale import write_rationale
 from bot.stages.localize.traceback_localizer import (
@@ -61,6 +67,9 @@ class FixRequest:
     setup: tuple[str, ...] = ()
     dependency_files: tuple[str, ...] = ()
     lessons: Lessons = field(default_factory=Lessons)  # from fix memory: examples, objections
+    good: str = ""  # the last green commit (resolved): the culprit is searched after it
+    revert: RevertMode = "fallback"  # when the culprit's revert is offered
+    bisect: Limits = field(default_factory=Limits)
 
 
 @dataclass
@@ -71,6 +80,7 @@ class Services:
     progress: Progress = field(default_factory=SilentProgress)
     baselines: BaselineCache = field(default_factory=lambda: BaselineCache(None))
     recall: LessonRecall | None = None  # fix memory, asked once the failures are known
+    history: History | None = None  # the repository's commits, for the culprit stage
     gate: FailureGate | None = None  # the App's caps, asked before the failures are tried
     task_connectors: Mapping[Task, AIServiceConnector] = field(default_factory=dict)
 
@@ -112,10 +122,8 @@ def run_fix(request: FixRequest, services: Services) -> FixOutcome:
     )
     with clock.measure("total"):
         outcome = _run_stages(request, services, suite, clock)
-    return replace(
-        outcome, timings=clock.timings, sandbox=services.runner.kind,
-        model=settings.for_task("fix").model,
-    )
+    return replace(outcome, timings=clock.timings, sandbox=services.runner.kind,
+                   model=settings.for_task("fix").model)
 
 
 def _run_stages(request: FixRequest, services: Services, suite: Suite, clock: Clock) -> FixOutcome:
@@ -142,19 +150,37 @@ def _run_stages(request: FixRequest, services: Services, suite: Suite, clock: Cl
             reproduction=verdicts,
             explanation=reproduction_text(verdicts),
         )
+    with clock.measure("culprit") if request.good else nullcontext():  # timed when searched
+        blamed = _culprit(request, services, suite, targets)
+    culprit = blamed.culprit if blamed else None
     with clock.measure("baseline"):
         baseline = baseline or run_baseline(suite, services.baselines, progress)
     with clock.measure("localize"):
         progress.stage("localize: ranking the code the failures point at")
-        localization = services.localizer.localize(targets, repo=request.repo, suite=suite)
+        localization = services.localizer.localize(
+            targets, repo=request.repo, suite=suite, culprit=culprit
+        )
         progress.stage(f"localize: {describe(localization.method)}")
-    outcome = _repair_loop(request, services, suite, targets, baseline, localization, clock)
-    if outcome.status is FixStatus.FIXED:
+    context = _context(request, targets, baseline, localization, blamed)
+    outcome = repair_or_revert(lambda: _repair_loop(request, services, suite, context, clock),
+                               culprit, context, mode=request.revert, history=services.history,
+                               suite=suite)
+    if outcome.status is FixStatus.FIXED and not outcome.revert:
         outcome = _finish_fix(outcome, request, services, suite, targets[0], clock)
         outcome = _explained(outcome, request, services, targets, clock)
     suspects = tuple(dict.fromkeys(span.path for span in localization.spans))[:MAX_SUSPECTS]
-    return replace(outcome, failures=failures, reproduction=verdicts,
-                   localizer=localization.method, suspects=suspects)
+    return replace(outcome, failures=failures, reproduction=verdicts, suspects=suspects,
+                   localizer=localization.method, culprit=blamed)
+
+
+def _culprit(
+    request: FixRequest, services: Services, suite: Suite, targets: tuple[TestCase, ...]
+) -> CulpritSearch | None:
+    if services.history is None:
+        return None
+    return search_culprit(request.good, targets, suite=suite, history=services.history,
+                          reruns=request.settings.reruns, progress=services.progress,
+                          limits=request.bisect)
 
 
 def _finish_fix(
@@ -196,14 +222,10 @@ def _explained(
     what the PR says is about the change that passed."""
     assert outcome.chosen is not None, "a fixed outcome carries the attempt it chose"
     with clock.measure("rationale"):
-        text = write_rationale(
-            outcome.chosen,
-            failures,
-            connector=services.connector_for("explain"),
-            model=request.settings.for_task("explain").model,
-            progress=services.progress,
-            secrets=request.secrets,
-        )
+        text = write_rationale(outcome.chosen, failures,
+                               connector=services.connector_for("explain"),
+                               model=request.settings.for_task("explain").model,
+                               progress=services.progress, secrets=request.secrets)
     return replace(outcome, explanation=text)
 
 
@@ -221,15 +243,8 @@ def _with_regression_test(
     if path_violations([test_path], request.settings.never_touch):  # e.g. `never_touch`
         return outcome
     tried = write_regression_test(
-        RegressionRequest(
-            target,
-            test_path,
-            test_source,
-            best.files,
-            best.diff,
-            request.settings.for_task("regression_test").model,
-            request.secrets,
-        ),
+        RegressionRequest(target, test_path, test_source, best.files, best.diff,
+                          request.settings.for_task("regression_test").model, request.secrets),
         connector=services.connector_for("regression_test"),
         suite=suite,
         progress=services.progress,
@@ -253,39 +268,43 @@ def _discover(
     return baseline, baseline.failures
 
 
-def _repair_loop(
+def _context(
     request: FixRequest,
-    services: Services,
-    suite: Suite,
     targets: tuple[TestCase, ...],
     baseline: TestReport,
     localization: Localization,
-    clock: Clock,
-) -> FixOutcome:
-    settings = request.settings.for_task("fix")
-    if localization.confidence < MIN_CONFIDENCE or not localization.spans:
-        return FixOutcome(
-            FixStatus.LOW_CONFIDENCE,
-            targets,
-            explanation=(
-                "I could not find the code these failures come from (no traceback frame or "
-                "called function in the repository). A hint would help: /redfix fix <hint>."
-            ),
-        )
+    blamed: CulpritSearch | None,
+) -> AttemptContext:
     ids = tuple(i for i in (node_id(case, request.repo) for case in targets) if i)
-    context = AttemptContext(
+    return AttemptContext(
         repo=request.repo,
         failures=targets,
         target_ids=ids,
         baseline=baseline,
         localization=localization,
-        model=settings.model,
-        allow_test_edits=settings.allow_test_edits,
-        never_touch=settings.never_touch,
+        model=request.settings.for_task("fix").model,
+        allow_test_edits=request.settings.allow_test_edits,
+        never_touch=request.settings.never_touch,
         hint=request.hint,
         secrets=request.secrets,
         lessons=request.lessons,
+        culprit=blamed.culprit if blamed else None,
     )
-    rounds = Rounds(context, settings, services.connector_for("fix"), services.progress, suite,
-                    clock.measure)
+
+
+def _repair_loop(
+    request: FixRequest, services: Services, suite: Suite, context: AttemptContext, clock: Clock
+) -> FixOutcome:
+    localization = context.localization
+    if localization.confidence < MIN_CONFIDENCE or not localization.spans:
+        return FixOutcome(
+            FixStatus.LOW_CONFIDENCE,
+            context.failures,
+            explanation=(
+                "I could not find the code these failures come from (no traceback frame or "
+                "called function in the repository). A hint would help: /redfix fix <hint>."
+            ),
+        )
+    rounds = Rounds(context, request.settings.for_task("fix"), services.connector_for("fix"),
+                    services.progress, suite, clock.measure)
     return conclude(rounds.run())

@@ -6,14 +6,17 @@ import argparse
 import json
 import os
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from pathlib import Path
 
 from connectors.git import commit_on_branch
+from connectors.git_history import GitHistory
 
 from bot.core.config import Settings
 from bot.core.errors import UsageError
 from bot.core.models import FixOutcome, FixStatus
 from bot.pipeline import FixRequest, Services, run_fix
+from bot.stages.culprit.search import LIMITS, Limits
 from bot.stages.ingest.junit import parse_report_files
 from bot.stages.publish.outcome_json import outcome_to_json
 from bot.stages.publish.terminal import TerminalProgress, summary
@@ -66,7 +69,14 @@ def build_request(args: argparse.Namespace, env: Mapping[str, str]) -> FixReques
         if not report.is_file():
             raise UsageError(f"--report {report}: no such file")
     reports = parse_report_files(args.report)
-    return fix_request(repo, settings, reports=reports, secrets=known_secrets(env), hint=args.hint)
+    good = GitHistory().resolve(repo, args.good) if args.good is not None else ""
+    request = fix_request(repo, settings, reports=reports, secrets=known_secrets(env),
+                          hint=args.hint, good=good)
+    if args.bisect_steps is not None and args.bisect_steps < 2:
+        raise UsageError(f"--bisect-steps {args.bisect_steps}: at least 2 (--good and a commit)")
+    limits = Limits(args.bisect_steps or LIMITS.max_steps,
+                    args.bisect_timeout or LIMITS.max_seconds)
+    return replace(request, bisect=limits, revert=args.revert)
 
 
 def write_outputs(

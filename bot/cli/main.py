@@ -59,6 +59,16 @@ def _fix_parser(commands: Any) -> None:
     fix.add_argument("--repository", default="",
                      help="owner/name fix memory knows it by (REDFIX_FIX_MEMORY; default: "
                           "GITHUB_REPOSITORY, else 'local')")
+    fix.add_argument("--good", metavar="REV",
+                     help="the last revision whose tests passed: the commit after it that broke "
+                          "them is found by bisecting, and its change guides the fix")
+    fix.add_argument("--bisect-steps", dest="bisect_steps", type=int, metavar="N",
+                     help="commits the bisection may test, --good included (default 12)")
+    fix.add_argument("--bisect-timeout", dest="bisect_timeout", type=float, metavar="SECONDS",
+                     help="time the bisection may take (default 1800)")
+    fix.add_argument("--revert", choices=["fallback", "first", "never"], default="fallback",
+                     help="the culprit's revert: validated when no candidate fix does "
+                          "(fallback), before asking the model (first), or never")
     _add_output_options(fix, apply_help="commit the fix on a new branch")
 
 

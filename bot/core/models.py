@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+from bot.core.history import CulpritSearch
 from bot.core.results import Reproduction, TestCase, ValidationResult
 
 
@@ -201,6 +202,8 @@ class FixOutcome:
     localizer: LocalizerMethod | None = None  # None: the run ended before localization
     chosen: Attempt | None = None  # the validated attempt whose change `patch` carries
     suspects: tuple[str, ...] = ()  # the files localization ranked first, best first
+    culprit: CulpritSearch | None = None  # None: no history to search (not a git checkout)
+    revert: bool = False  # `patch` reverts the culprit: no candidate fix validated
 
 
 @dataclass(frozen=True)

@@ -5,9 +5,12 @@ Adapters live in connectors/ and are named `<Tech><Port>`.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from contextlib import AbstractContextManager
+from pathlib import Path
 from typing import Protocol
 
+from bot.core.history import Commit
 from bot.core.models import ChatMessage, Completion, GenerationOptions, Lessons
 from bot.core.results import RunOutcome, RunSpec, TestCase
 
@@ -48,6 +51,28 @@ class SandboxRunner(Protocol):
 
     def run(self, spec: RunSpec) -> RunOutcome:
         """Run to completion, timeout or limit; never modifies `spec.source`."""
+
+
+class History(Protocol):
+    """A repository's commits (git): read, never changed; `repo` is its work tree."""
+
+    def resolve(self, repo: Path, revision: str) -> str:
+        """The full commit id; UsageError naming `revision` when it names no commit."""
+
+    def is_ancestor(self, repo: Path, older: str, newer: str) -> bool: ...
+
+    def commits(self, repo: Path, good: str, bad: str) -> tuple[Commit, ...]:
+        """The commits after `good` up to `bad` (included), oldest first, one line."""
+
+    def diff(self, repo: Path, old: str, new: str | None, *, context: int = 3) -> str:
+        """The unified diff from `old` to `new` (None: to the work tree)."""
+
+    def checkout(self, repo: Path, sha: str) -> AbstractContextManager[Path]:
+        """A scratch directory holding the tree at `sha`, removed on exit."""
+
+    def reverted(self, repo: Path, sha: str) -> Mapping[str, str] | None:
+        """The work tree's files that reverting `sha` changes, with their new text (a
+        deleted file as ""); None when the revert does not apply cleanly."""
 
 
 class Progress(Protocol):

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 from bot.core.config import LocalizerKind
 from bot.core.errors import UsageError
+from bot.core.history import Culprit
 from bot.core.results import TestCase
 from bot.stages.localize.traceback_localizer import Localization, Localizer, TracebackLocalizer
 from bot.stages.reproduce.suite import Suite
@@ -75,14 +76,21 @@ class IndexedLocalizer:
         self.data_dir, self.chroma_url = data_dir, chroma_url
 
     def localize(
-        self, failures: Sequence[TestCase], *, repo: Path, suite: Suite | None = None
+        self,
+        failures: Sequence[TestCase],
+        *,
+        repo: Path,
+        suite: Suite | None = None,
+        culprit: Culprit | None = None,
     ) -> Localization:
         from bot.stages.localize.knowledge.hybrid_localizer import HybridLocalizer
 
         knowledge = open_knowledge(
             repo, data_dir=self.data_dir, chroma_url=self.chroma_url, embedder=shared_embedder()
         )
-        return HybridLocalizer(knowledge=knowledge).localize(failures, repo=repo, suite=suite)
+        return HybridLocalizer(knowledge=knowledge).localize(
+            failures, repo=repo, suite=suite, culprit=culprit
+        )
 
 
 def build_localizer(kind: LocalizerKind, *, data_dir: Path, chroma_url: str | None) -> Localizer:

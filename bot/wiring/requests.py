@@ -22,7 +22,9 @@ def fix_request(
     reports: Sequence[TestReport] = (),
     secrets: Sequence[str] = (),
     hint: str = "",
+    good: str = "",
 ) -> FixRequest:
+    """`good`: the last green revision, resolved to a commit id (see `resolve_good`)."""
     detected = detect_project(repo)
     setup = settings.setup if settings.setup is not None else detected.setup
     return FixRequest(
@@ -33,6 +35,7 @@ def fix_request(
         secrets=tuple(secrets),
         setup=tuple(setup),
         dependency_files=tuple(detected.dependency_files),
+        good=good,
     )
 
 

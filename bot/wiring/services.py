@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from connectors.ai.factory import build_connector
+from connectors.git_history import GitHistory
 from connectors.sandbox.factory import runner_for
 
 from bot.core.config import TASKS, Settings, Task
@@ -51,7 +52,7 @@ def build_services(
     )
     baselines = BaselineCache(data_dir / "baselines")
     return Services(connectors["fix"], runner, localizer, progress, baselines, recall,
-                    task_connectors=connectors)
+                    GitHistory(), task_connectors=connectors)
 
 
 def task_connectors(

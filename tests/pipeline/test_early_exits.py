@@ -63,7 +63,12 @@ class FixedLocalizer:
     asked: list[tuple[tuple[TestCase, ...], Path]] = field(default_factory=list)
 
     def localize(
-        self, failures: Sequence[TestCase], *, repo: Path, suite: Suite | None = None
+        self,
+        failures: Sequence[TestCase],
+        *,
+        repo: Path,
+        suite: Suite | None = None,
+        culprit: object = None,
     ) -> Localization:
         self.asked.append((tuple(failures), repo))
         return self.localization

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from bot.core.errors import PromptTooLong
+from bot.core.history import Culprit
 from bot.core.languages.registry import language_of_path
 from bot.core.models import ChatMessage, FileEdit, FixCandidate, GenerationOptions, Lessons
 from bot.core.ports import AIServiceConnector, Progress
@@ -57,6 +58,7 @@ class AttemptContext:
     hint: str = ""
     secrets: tuple[str, ...] = ()
     lessons: Lessons = field(default_factory=Lessons)
+    culprit: Culprit | None = None  # the commit that broke the failing tests, when known
 
 
 @dataclass(frozen=True)
@@ -93,6 +95,7 @@ def generate(
             budget_chars=budget_chars,
             secrets=context.secrets,
             lessons=context.lessons,
+            culprit=context.culprit,
         )
 
     def prompt_for(fitting: Window) -> list[ChatMessage] | None:
@@ -129,7 +132,7 @@ def generate_whole_file(
     path, source = suspect
     messages = whole_file_messages(
         context.failures, path=path, source=source, hint=context.hint, secrets=context.secrets,
-        lessons=context.lessons,
+        lessons=context.lessons, culprit=context.culprit,
     )
 
     def prompt_for(fitting: Window) -> list[ChatMessage] | None:

@@ -15,6 +15,7 @@ from pathlib import Path
 import jinja2
 import prompts
 
+from bot.core.history import Culprit
 from bot.core.models import ChatMessage, Lessons
 from bot.core.redact import redact
 from bot.core.results import CodeSpan, TestCase
@@ -26,6 +27,7 @@ MAX_MESSAGE_CHARS = 1500
 MAX_TRACEBACK_CHARS = 4000
 MAX_FEEDBACK_CHARS = 3000
 MAX_EXAMPLE_CHARS = 2500  # per worked example from fix memory
+MAX_CULPRIT_DIFF_CHARS = 4000  # the diff of the commit that broke the tests
 LANGUAGES = {".py": "python", ".js": "javascript", ".mjs": "javascript", ".cjs": "javascript",
              ".jsx": "jsx", ".ts": "typescript", ".tsx": "tsx", ".go": "go", ".java": "java"}
 LANGUAGE_NAMES = {"javascript": "JavaScript", "jsx": "JavaScript (JSX)", "typescript": "TypeScript",
@@ -178,6 +180,7 @@ def fix_messages(
     budget_chars: int = SPAN_BUDGET_CHARS,
     secrets: Sequence[str] = (),
     lessons: Lessons | None = None,
+    culprit: Culprit | None = None,
 ) -> list[ChatMessage]:
     packed = pack_spans(spans, budget_chars=budget_chars)
     packed.sort(key=lambda s: (is_test_path(s.path), s.path, s.start))
@@ -200,6 +203,7 @@ def fix_messages(
         language=(language := LANGUAGES.get(Path(example_path).suffix, "")),
         language_name=LANGUAGE_NAMES.get(language, language),
         **_lessons_view(lessons or Lessons(), secrets),
+        **_culprit_view(culprit, secrets),
     )
     return [ChatMessage("system", render("system.j2")), ChatMessage("user", user)]
 
@@ -212,6 +216,7 @@ def whole_file_messages(
     hint: str = "",
     secrets: Sequence[str] = (),
     lessons: Lessons | None = None,
+    culprit: Culprit | None = None,
 ) -> list[ChatMessage]:
     """The whole suspect file, asking for the whole file back: the view a small file allows."""
     user = render(
@@ -223,8 +228,19 @@ def whole_file_messages(
         language=LANGUAGES.get(Path(path).suffix, ""),
         hint=as_data(hint, secrets),
         **_lessons_view(lessons or Lessons(), secrets),
+        **_culprit_view(culprit, secrets),
     )
     return [ChatMessage("system", render("system.j2")), ChatMessage("user", user)]
+
+
+def _culprit_view(culprit: Culprit | None, secrets: Sequence[str]) -> dict[str, object]:
+    """The commit that broke the tests and its diff: shown next to the code."""
+    if culprit is None:
+        return {"culprit": None}
+    return {"culprit": {
+        "commit": as_data(culprit.commit.text(), secrets),
+        "diff": as_data(head(culprit.diff, MAX_CULPRIT_DIFF_CHARS), secrets),
+    }}
 
 
 def _lessons_view(lessons: Lessons, secrets: Sequence[str]) -> dict[str, object]:

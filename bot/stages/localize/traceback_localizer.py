@@ -13,10 +13,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
+from bot.core.history import Culprit
 from bot.core.models import LocalizerMethod
 from bot.core.results import CodeSpan, TestCase
 from bot.core.sourcefiles import is_test_path, python_files, read_source
 from bot.stages.ingest.tracebacks import frames_in_repo, parse_frames
+from bot.stages.localize.culprit_spans import culprit_ranked
 from bot.stages.reproduce.testrun import source_of_test
 
 if TYPE_CHECKING:
@@ -48,9 +50,15 @@ def describe(method: LocalizerMethod) -> str:
 
 class Localizer(Protocol):
     def localize(
-        self, failures: Sequence[TestCase], *, repo: Path, suite: Suite | None = None
+        self,
+        failures: Sequence[TestCase],
+        *,
+        repo: Path,
+        suite: Suite | None = None,
+        culprit: Culprit | None = None,
     ) -> Localization:
-        """Rank the code behind `failures`; `suite` runs tests in the sandbox (for coverage)."""
+        """Rank the code behind `failures`; `suite` runs tests in the sandbox (for coverage);
+        `culprit` is the commit that broke them, when known: its changed lines count most."""
 
 
 def enclosing_definition(tree: ast.Module, line: int) -> ast.AST | None:
@@ -183,13 +191,18 @@ class TracebackLocalizer:
     """Frames, the failing tests and their callees; confidence from what was found."""
 
     def localize(
-        self, failures: Sequence[TestCase], *, repo: Path, suite: Suite | None = None
+        self,
+        failures: Sequence[TestCase],
+        *,
+        repo: Path,
+        suite: Suite | None = None,
+        culprit: Culprit | None = None,
     ) -> Localization:
         found: list[CodeSpan] = []
         for case in failures:
             found.extend(frame_spans(case, repo))
             found.extend(spans_from_test(case, repo))
-        spans = merge_spans(found)
+        spans = tuple(culprit_ranked(merge_spans(found), culprit, repo=repo))
         suspects = [span for span in spans if not is_test_path(span.path)]
         if not suspects:
             confidence = 0.2 if spans else 0.0

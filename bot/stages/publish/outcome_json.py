@@ -13,6 +13,7 @@ from bot.core.models import Attempt, ChangeCoverage, FixOutcome, FixStatus, Loca
 from bot.core.redact import redact
 from bot.core.results import Outcome, Reproduction, TestCase, ValidationResult
 from bot.stages.ingest.junit import case_to_json
+from bot.stages.publish.culprit_text import culprit_json
 
 SCHEMA_VERSION = 1
 
@@ -117,6 +118,8 @@ def _record(outcome: FixOutcome) -> dict[str, Any]:
         ],
         "change_coverage": _change_coverage(outcome.change_coverage),
         "localizer": _localizer(outcome.localizer),
+        "culprit": culprit_json(outcome.culprit),
+        "revert": outcome.revert,
         "tokens": {
             "prompt": sum(c.prompt_tokens for c in completions),
             "completion": sum(c.completion_tokens for c in completions),

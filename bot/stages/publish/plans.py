@@ -24,6 +24,7 @@ from bot.core.jobs import FixJob
 from bot.core.models import Attempt, FixOutcome, FixStatus
 from bot.core.redact import redact
 from bot.stages.generate.prompting import render
+from bot.stages.publish.culprit_text import culprit_line
 
 MAX_PATCH_CHARS = 30_000
 MAX_MESSAGE_CHARS = 200
@@ -108,7 +109,16 @@ def validation_table(attempt: Attempt | None) -> ValidationTable:
     )
 
 
+def _culprit(outcome: FixOutcome) -> str:
+    """The culprit, or why none was found when a last green revision was known."""
+    known = outcome.culprit is not None and bool(outcome.culprit.good)
+    return culprit_line(outcome.culprit).removeprefix("culprit: ") if known else ""
+
+
 def _title(outcome: FixOutcome) -> str:
+    if outcome.revert and outcome.culprit and outcome.culprit.culprit:
+        commit = outcome.culprit.culprit.commit
+        return f"redfix: revert {commit.short} \"{commit.subject}\""[:200]
     keys = ", ".join(case.name for case in outcome.failures[:2])
     more = f" and {len(outcome.failures) - 2} more" if len(outcome.failures) > 2 else ""
     return f"redfix: fix {keys}{more}"[:200]
@@ -148,6 +158,8 @@ def pull_request_plan(
         branch=branch,
         regression_tests=[f"{t.path}::{t.name}" for t in outcome.regression_tests if t.kept],
         change_coverage=outcome.change_coverage.text() if outcome.change_coverage else "",
+        culprit=_culprit(outcome),
+        revert=outcome.revert,
     )
     return PullRequestPlan(
         branch=branch,

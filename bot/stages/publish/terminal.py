@@ -7,6 +7,7 @@ import time
 from typing import TextIO
 
 from bot.core.models import FixOutcome, FixStatus
+from bot.stages.publish.culprit_text import culprit_lines
 
 
 class TerminalProgress:
@@ -72,6 +73,7 @@ def summary(outcome: FixOutcome) -> str:
             f"  - {case.key}: {outcome.reproduction.get(case.key, 'reported')}"
             for case in outcome.failures
         ]
+    lines += culprit_lines(outcome.culprit, revert=outcome.revert)
     for attempt in outcome.attempts:
         first = attempt.detail.splitlines()[0] if attempt.detail else ""
         lines.append(f"attempt {attempt.number}: {attempt.status} - {first[:160]}")

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 # ties and speak when there is no coverage. A small k keeps first places decisive.
 RRF_K = 2.0
 DEFAULT_WEIGHTS: Mapping[str, float] = {
+    "culprit": 10.0,  # the chunks the commit that broke the tests changed: the strongest
     "spectrum": 8.0,
     "traceback": 1.0,
     "embedding": 1.0,

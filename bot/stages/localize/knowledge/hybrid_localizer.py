@@ -16,6 +16,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from bot.core.chunks import Chunk
+from bot.core.history import Culprit
 from bot.core.models import LocalizerMethod
 from bot.core.ports import SandboxRunner
 from bot.core.results import TestCase
@@ -44,6 +45,7 @@ from bot.stages.localize.knowledge.signals import (
     bm25_ranking,
     call_ranking,
     chunk_key,
+    culprit_ranking,
     failing_test_chunk,
     is_test_support,
     spectrum_ranking,
@@ -107,14 +109,19 @@ class HybridLocalizer:
         self._tables: dict[str, ChunkTable] = {}
 
     def localize(
-        self, failures: Sequence[TestCase], *, repo: Path, suite: Suite | None = None
+        self,
+        failures: Sequence[TestCase],
+        *,
+        repo: Path,
+        suite: Suite | None = None,
+        culprit: Culprit | None = None,
     ) -> Localization:
         if suite is not None:  # the pipeline's suite: coverage runs as its tests do
             self.runner = suite.runner
             self.suite = TestSuite(
                 suite.command, suite.timeout_s, {}, suite.setup, suite.dependency_files
             )
-        report = self.analyse(failures, repo=repo)
+        report = self.analyse(failures, repo=repo, culprit=culprit)
         return Localization(report.packed, report.confidence, self.method(report), report.reached)
 
     def method(self, report: LocalizationReport) -> LocalizerMethod:
@@ -170,6 +177,7 @@ class HybridLocalizer:
         repo: Path,
         spectrum: Spectrum | None = None,
         measure_spectrum: bool = True,
+        culprit: Culprit | None = None,
     ) -> LocalizationReport:
         clock: dict[str, float] = {}
         started = time.monotonic()
@@ -186,6 +194,8 @@ class HybridLocalizer:
         rankings = self._rankings(
             failures, tests, repo=repo, table=table, spectrum=spectrum, clock=clock
         )
+        if culprit is not None:  # the commit that broke the tests: its changed chunks
+            rankings.append(culprit_ranking(culprit.lines, table))
         report = self._report(key, rankings, table=table, tests=tests, notes=notes, clock=clock)
         if spectrum is None or not all(
             spectrum.saw(identity_of_test(case, repo)) for case in failures

@@ -12,7 +12,7 @@ import ast
 import bisect
 import functools
 import textwrap
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from functools import cached_property
 from pathlib import Path, PurePosixPath
 
@@ -186,6 +186,17 @@ def call_ranking(tests: Sequence[Chunk], table: ChunkTable) -> Ranking:
         for position, chunk in enumerate(_definitions(table, referenced_names(caller))):
             scored.setdefault(chunk_key(chunk), base / (1 + position))
     return _ranking("test_calls", scored)
+
+
+def culprit_ranking(lines: Mapping[str, Sequence[int]], table: ChunkTable) -> Ranking:
+    """The suspect chunks the culprit commit changed, the most changed lines first."""
+    scored: dict[str, float] = {}
+    for path, numbers in lines.items():
+        for line in numbers:
+            chunk = table.at(path, line)
+            if chunk is not None and not is_test_chunk(chunk):
+                scored[chunk_key(chunk)] = scored.get(chunk_key(chunk), 0.0) + 1.0
+    return _ranking("culprit", scored)
 
 
 def bm25_ranking(query: str, table: ChunkTable, *, limit: int = 100) -> Ranking:
