@@ -64,7 +64,7 @@ def execute(
     """Run the pipeline on the job's build and publish what it found; `asked`: a person
     asked for this run (`/redfix fix`), so a failure's cap does not hold it back."""
     gateway = context.gateways(job.installation_id)
-    paused = why_paused(job, gateway, context.records)
+    paused = "" if asked else why_paused(job, gateway, context.records)  # a command checked
     if paused:  # before the clone: a paused repository costs one API call
         raise Declined(paused)
     with tempfile.TemporaryDirectory(prefix="redfix-job-") as scratch:

@@ -31,6 +31,7 @@ from bot.core.ports import LessonRecall, Progress
 from bot.core.records_ports import Records
 from bot.core.redact import redact
 from bot.pipeline import Services
+from bot.wiring.learning import open_records
 from bot.wiring.memory import fix_memory_factory
 from bot.wiring.services import build_services, known_secrets
 
@@ -84,17 +85,10 @@ class Runtime:
     state: AppState
 
 
-def open_records(env: Mapping[str, str], config: ServiceConfig) -> Records:
-    """redfix's database: REDFIX_DATABASE_URL, else SQLite in the data directory."""
-    from connectors.records.sql import SqlRecords, database_url
-
-    return SqlRecords(database_url(env, config.data_dir))
-
-
 def build_runtime(env: Mapping[str, str], *, with_worker: bool) -> Runtime:
     config = ServiceConfig.from_env(env)
     store = open_store(config)
-    records = open_records(env, config)
+    records = open_records(env, config.data_dir)
     runner = worker_runner(env, config, store, records) if with_worker else None
     queue = JobQueue(build_huey(config), config, runner)
     checks = {"model server": model_server_check(env), "docker": docker_check(env)}

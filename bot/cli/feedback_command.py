@@ -27,11 +27,9 @@ def add_feedback_parsers(commands: Any) -> None:
 
 
 def _records(env: Mapping[str, str]) -> Any:
-    from connectors.records.sql import SqlRecords, database_url
+    from bot.wiring.learning import open_records
 
-    from bot.wiring.settings import data_dir
-
-    return SqlRecords(database_url(env, data_dir(env)))
+    return open_records(env)
 
 
 def run_feedback_command(args: argparse.Namespace, env: Mapping[str, str]) -> int:

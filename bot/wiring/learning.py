@@ -43,9 +43,10 @@ KINDS = {
 }
 
 
-def open_records(env: Mapping[str, str]) -> SqlRecords:
-    """redfix's database: REDFIX_DATABASE_URL, else SQLite in the data directory."""
-    return SqlRecords(database_url(env, data_dir(env)))
+def open_records(env: Mapping[str, str], directory: Path | None = None) -> SqlRecords:
+    """redfix's database: REDFIX_DATABASE_URL, else SQLite in the data directory (`directory`,
+    else the one of REDFIX_DATA_DIR)."""
+    return SqlRecords(database_url(env, directory or data_dir(env)))
 
 
 def cli_repository(env: Mapping[str, str], given: str = "") -> str:

@@ -4,10 +4,10 @@ set with `/redfix stop`, in the same database as the feedback records."""
 from __future__ import annotations
 
 import json
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.exc import IntegrityError
 
 from bot.core.records import JobRun, Pause
 from connectors.records.schema import PAUSES, RUNS
@@ -34,6 +34,8 @@ class LedgerMixin:
     """Runs and pauses for `SqlRecords` (which owns the engine)."""
 
     _engine: sa.Engine
+    _upsert: Callable[[sa.Table, sa.ColumnElement[bool], Mapping[str, object],
+                       Mapping[str, object]], None]
 
     def start_run(self, run: JobRun) -> int:
         with self._engine.begin() as db:
@@ -64,15 +66,8 @@ class LedgerMixin:
     def pause(self, pause: Pause) -> None:
         values = {"by": pause.by, "at": pause.at}
         key = (PAUSES.c.repository == pause.repository) & (PAUSES.c.number == pause.number)
-        with self._engine.begin() as db:
-            if db.execute(sa.update(PAUSES).where(key).values(values)).rowcount:
-                return
-            try:
-                with db.begin_nested():
-                    db.execute(sa.insert(PAUSES).values(
-                        repository=pause.repository, number=pause.number, **values))
-            except IntegrityError:  # another worker paused it at the same moment
-                db.execute(sa.update(PAUSES).where(key).values(values))
+        self._upsert(PAUSES, key, values,
+                     {"repository": pause.repository, "number": pause.number, **values})
 
     def resume(self, repository: str, number: int) -> bool:
         key = (PAUSES.c.repository == repository) & (PAUSES.c.number == number)

@@ -17,12 +17,12 @@ from hypothesis import strategies as st
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import response_schema_conformance
 
-from bot.app.main import open_records
 from bot.app.queue import JobQueue, build_huey
 from bot.app.settings import ServiceConfig
 from bot.app.store import SqliteStore
 from bot.app.web import AppState, create_app
 from bot.app.webhooks import sign
+from bot.wiring.learning import open_records
 
 SECRET = "schemathesis-secret"
 _DATA = Path(tempfile.mkdtemp(prefix="redfix-schemathesis-"))
@@ -32,7 +32,7 @@ def build_state(data_dir: Path) -> AppState:
     config = ServiceConfig(webhook_secret=SECRET, data_dir=data_dir, max_body_bytes=64 * 1024)
     store = SqliteStore(config.store_path)
     return AppState(config, store, JobQueue(build_huey(config), config), checks={},
-                    records=open_records({}, config))
+                    records=open_records({}, config.data_dir))
 
 
 STATE = build_state(_DATA)
